@@ -1,6 +1,6 @@
 import "server-only";
 import { headers } from "next/headers";
-import { getDb, type Db } from "@/db";
+import { getDb, type DbOrTx } from "@/db";
 import { auditEvents } from "@/db/schema";
 import type { Actor } from "@/lib/auth/session";
 
@@ -27,7 +27,7 @@ async function requestIp(): Promise<string | null> {
  * Writes one audit row. Pass the transaction (`tx`) when the audited change is written in one,
  * so the change and its audit row commit together.
  */
-export async function audit(actor: Actor | "system", input: AuditInput, tx?: Db): Promise<void> {
+export async function audit(actor: Actor | "system", input: AuditInput, tx?: DbOrTx): Promise<void> {
   const db = tx ?? (await getDb());
   await db.insert(auditEvents).values({
     actorId: actor === "system" ? null : actor.id,

@@ -46,8 +46,8 @@ async function loadActiveUser(id: string): Promise<Actor | null> {
 export async function getCurrentUser(): Promise<Actor | null> {
   const stored = actorStore.getStore();
   if (stored) return loadActiveUser(stored.id);
-  const [{ getServerSession }, { authOptions }] = await Promise.all([import("next-auth"), import("./options")]);
-  const session = await getServerSession(authOptions);
+  const [{ getServerSession }, { getAuthOptions }] = await Promise.all([import("next-auth"), import("./options")]);
+  const session = await getServerSession(getAuthOptions());
   const id = (session?.user as { id?: string } | undefined)?.id;
   if (!id) return null;
   return loadActiveUser(id);

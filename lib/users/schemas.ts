@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { ROLES } from "@/db/schema";
+
+export const roleSchema = z.enum(ROLES, { message: "Choose a role." });
+
+export const createUserSchema = z.object({
+  name: z.string().trim().min(2, "Enter the person's full name.").max(120),
+  email: z.string().trim().toLowerCase().email("Enter a valid email address."),
+  role: roleSchema,
+  registrationNumber: z
+    .string()
+    .trim()
+    .max(64)
+    .nullish()
+    .transform((v) => v || null),
+  registrationSystem: z
+    .string()
+    .trim()
+    .max(200)
+    .nullish()
+    .transform((v) => v || null),
+});
+export type CreateUserInput = z.input<typeof createUserSchema>;
+
+export const changeRoleSchema = z.object({ userId: z.uuid(), role: roleSchema });
+export const setStatusSchema = z.object({ userId: z.uuid(), status: z.enum(["active", "disabled"]) });
+export const userIdSchema = z.object({ userId: z.uuid() });
