@@ -8,7 +8,7 @@ export type DbTx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type DbOrTx = Db | DbTx;
 export type DbHandle = { db: Db; kind: "pglite" | "postgres"; close: () => Promise<void> };
 
-const MIGRATIONS = path.join(process.cwd(), "db", "migrations");
+const MIGRATIONS = path.join(/*turbopackIgnore: true*/ process.cwd(), "db", "migrations");
 
 type Holder = { handle?: Promise<DbHandle> };
 const holder = globalThis as unknown as { __hiuDb?: Holder };
@@ -37,7 +37,7 @@ export async function openDb(opts: { url?: string; pgliteDir?: string; migrate?:
     }
   } else {
     const { PGlite } = await import("@electric-sql/pglite");
-    const dir = opts.pgliteDir ?? process.env.PGLITE_DIR ?? path.join(path.resolve(process.env.DATA_DIR ?? ".data"), "pglite");
+    const dir = opts.pgliteDir ?? process.env.PGLITE_DIR ?? path.join(path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR ?? ".data"), "pglite");
     const client = dir === "memory://" ? new PGlite() : new PGlite(dir);
     const { drizzle } = await import("drizzle-orm/pglite");
     handle = { db: drizzle(client, { schema }) as unknown as Db, kind: "pglite", close: () => client.close() };

@@ -41,8 +41,8 @@ export async function seedDemoUsers(db: Db, dataDir: string): Promise<DemoLogin[
   return logins;
 }
 
-export function printLogins(logins: DemoLogin[]): void {
-  console.log("\n  Demo logins (saved in .data/demo-logins.json):");
+export function printLogins(logins: DemoLogin[], file: string): void {
+  console.log(`\n  Demo logins (shown once; also saved in ${file}):`);
   for (const l of logins) console.log(`    ${l.role.padEnd(9)} ${l.email.padEnd(22)} ${l.password}`);
   console.log("");
 }

@@ -2,6 +2,7 @@
  * `npm run db:migrate`: applies committed migrations, and in demo mode seeds one user per role.
  * Runs in its own process before the server so PGlite's initdb memory is not kept by the server.
  */
+import path from "node:path";
 import { openDb } from "../db/index";
 import { printLogins, seedDemoUsers } from "../db/seed";
 import { ConfigError, env } from "../lib/env";
@@ -14,7 +15,7 @@ async function main() {
     console.log(`[migrate] ${handle.kind} database up to date in ${Date.now() - started} ms`);
     if (cfg.mode === "demo") {
       const logins = await seedDemoUsers(handle.db, cfg.dataDir);
-      if (logins) printLogins(logins);
+      if (logins) printLogins(logins, path.join(cfg.dataDir, "demo-logins.json"));
     }
   } finally {
     await handle.close();

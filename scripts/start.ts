@@ -48,6 +48,8 @@ function buildIfNeeded(): void {
 }
 
 function main() {
+  // `next start` runs with NODE_ENV=production; judge the configuration the way the server will.
+  (process.env as Record<string, string>).NODE_ENV ??= "production";
   let cfg;
   try {
     cfg = env();
@@ -72,7 +74,12 @@ function main() {
   process.on("SIGINT", () => stopAll(0));
   process.on("SIGTERM", () => stopAll(0));
 
-  const childEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  const childEnv = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    // next-auth builds absolute redirect URLs from this; in demo mode it follows PORT.
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://localhost:${cfg.port}`,
+  };
   if (cfg.eka.usingSandbox) {
     const sandbox = spawn(bin("tsx"), [path.join(root, "sandbox", "server.ts")], {
       cwd: root,
@@ -98,10 +105,12 @@ function main() {
   });
 
   // Report when the portal answers, so "time from npm start to first page" is visible.
+  let announced = false;
   const poll = setInterval(async () => {
     try {
       const res = await fetch(`http://127.0.0.1:${cfg.port}/api/health`);
-      if (res.ok) {
+      if (res.ok && !announced) {
+        announced = true;
         clearInterval(poll);
         console.log(`\n  Portal:       http://localhost:${cfg.port}   (ready ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start)`);
         if (cfg.eka.usingSandbox) console.log(`  EKA sandbox:  http://localhost:${cfg.sandboxPort}   (play the patient here)`);

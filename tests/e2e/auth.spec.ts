@@ -24,7 +24,7 @@ test.describe("sign-in and roles", () => {
   test("a wrong password shows a clear error", async ({ page }) => {
     const signIn = new SignInPage(page);
     await signIn.signIn("clinician@demo.hiu", "not-the-password");
-    await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    await expect(signIn.error()).toHaveText("The email or password is incorrect.");
     await expect(page).toHaveURL(/\/sign-in/);
   });
 
@@ -57,16 +57,18 @@ test.describe("sign-in and roles", () => {
   test("a disabled user cannot sign in", async ({ page }) => {
     const signIn = new SignInPage(page);
     await signIn.signInAs("admin");
-    const email = `nurse.${Date.now()}@demo.hiu`;
-    await page.getByLabel("Full name").fill("Temporary Nurse");
+    const stamp = Date.now().toString(36);
+    const name = `Temporary Nurse ${stamp}`;
+    const email = `nurse.${stamp}@demo.hiu`;
+    await page.getByLabel("Full name").fill(name);
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Add user" }).click();
     const password = await page.locator("code").first().textContent();
     expect(password).toMatch(/^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/);
-    await page.getByRole("button", { name: "Disable Temporary Nurse" }).click();
-    await expect(page.getByRole("row", { name: /Temporary Nurse/ })).toContainText("Disabled");
+    await page.getByRole("button", { name: `Disable ${name}` }).click();
+    await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("Disabled");
     await signIn.signOut();
     await signIn.signIn(email, password!);
-    await expect(page.getByRole("alert")).toHaveText(/This account is disabled/);
+    await expect(signIn.error()).toHaveText(/This account is disabled/);
   });
 });

@@ -14,6 +14,11 @@ export class SignInPage {
     await this.page.goto("/sign-in");
   }
 
+  /** The sign-in form's own message (Next's route announcer is an alert too). */
+  error() {
+    return this.page.getByRole("main").getByRole("alert");
+  }
+
   async signIn(email: string, password: string) {
     await this.goto();
     await this.page.getByLabel("Email").fill(email);
@@ -27,7 +32,7 @@ export class SignInPage {
   }
 
   async signOut() {
-    await this.page.getByText("Open user menu").click();
+    await this.page.getByRole("button", { name: /open user menu/i }).click();
     await this.page.getByRole("button", { name: "Sign out" }).click();
     await expect(this.page.getByRole("heading", { name: "Sign in to the HIU Portal" })).toBeVisible();
   }
