@@ -186,7 +186,7 @@ describe("ensureActiveKey", () => {
     expect(push).toMatchObject({ ok: false, keyId });
     const [failed] = await keyRows();
     expect(failed).toMatchObject({ pushStatus: "failed", pushedAt: null, lastPushAttemptAt: T0 });
-    expect(failed.pushError).toMatch(/EKA HTTP 400/);
+    expect(failed.pushError).toMatch(/^EKA hiu\.keyset: HTTP 400\b/);
     expect(failed.pushError).not.toContain("tok");
 
     eka.fail = false;
@@ -313,7 +313,7 @@ describe("rotation, grace period and destruction", () => {
 
     let listed = await runAs(admin, () => listKeys({ now: at(100) }));
     expect(listed[0]).toMatchObject({ status: "active", pushStatus: "failed" });
-    expect(listed[0].pushError).toMatch(/EKA HTTP 400/);
+    expect(listed[0].pushError).toMatch(/^EKA hiu\.keyset: HTTP 400\b/);
     expect(listed[1]).toMatchObject({ id: oldId, status: "retired", graceEndsAt: null, graceRemainingMs: null });
     // EKA still hands HIPs the old key: it must survive however long the push keeps failing.
     expect(await destroyExpiredKeys(at(100))).toEqual({ destroyed: [] });

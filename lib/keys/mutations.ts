@@ -152,12 +152,10 @@ export async function retryKeyPush(opts: { now?: Date } = {}): Promise<PushResul
 
 /** Short, single-line, metadata-only description of a push failure for the admin page. */
 function describePushError(err: unknown): string {
-  const e = err as { name?: string; message?: string; status?: number; sourceCode?: string };
-  const parts = [e?.name === "EkaError" ? "EKA" : "Unexpected error"];
-  if (e?.status) parts.push(`HTTP ${e.status}`);
-  if (e?.sourceCode) parts.push(e.sourceCode);
-  const message = String(e?.message ?? err).replace(/\s+/g, " ").trim();
-  return `${parts.join(" ")}: ${message}`.slice(0, 500);
+  // EkaError messages already read "EKA <operation>: HTTP <status> <ABDM code>: <detail>", without bodies or tokens.
+  const isEka = err instanceof Error && err.name === "EkaError";
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+  return (isEka ? message : `Unexpected error: ${message}`).slice(0, 500);
 }
 
 async function pushKey(key: HiuKey, actor: Actor | "system", now: Date): Promise<PushResult> {
