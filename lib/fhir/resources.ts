@@ -626,7 +626,11 @@ function describeMedication(r: Rec, ctx: ResourceContext): DescribedResource {
     kind: "medication",
     date: clinicalDate(r),
     title,
-    summary: joinParts([dosageLine || null, duration, reasons.length > 0 ? `for ${reasons.join(", ")}` : null]),
+    summary: joinParts([
+      dosageLine || null,
+      duration && !dosageLine.toLowerCase().includes(duration.toLowerCase()) ? duration : null,
+      reasons.length > 0 ? `for ${reasons.join(", ")}` : null,
+    ]),
     value: null,
     abnormal: false,
     codes,
