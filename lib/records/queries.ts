@@ -1,0 +1,568 @@
+import "server-only";
+import { and, count, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { notFound } from "next/navigation";
+import { getDb, type DbOrTx } from "@/db";
+import { consentRequests, patients, timelineItems } from "@/db/schema";
+import { audit } from "@/lib/audit";
+import { requireRole } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { readAttachment, type AttachmentInfo } from "@/lib/fhir/attachments";
+import type { DatePrecision } from "@/lib/fhir/dates";
+import type { ObservationValueView, ReferenceRangeView } from "@/lib/fhir/resources";
+import {
+  encodeCursor,
+  TIMELINE_PAGE_SIZE,
+  timelineFilterSchema,
+  type TimelineCursor,
+  type TimelineFilter,
+  type TimelineFilterInput,
+} from "./schemas";
+import { findAccess, findVisibleRecord, visibleRecordIds } from "./visibility";
+
+/** One timeline row as the page needs it: small, never the bundle or attachment data. */
+export type TimelineEntry = {
+  id: string;
+  recordId: string;
+  resourceType: string;
+  resourceId: string | null;
+  hiType: string | null;
+  kind: string | null;
+  title: string;
+  summary: string | null;
+  value: string | null;
+  abnormal: boolean;
+  section: string | null;
+  /** The clinical date exactly as the HIP wrote it; null when the resource has none. */
+  dateText: string | null;
+  datePrecision: DatePrecision | null;
+  /** Ordering instant (ISO); for undated items it is borrowed, see `dateFrom`. */
+  dateSort: string | null;
+  /** Set when the item has no date of its own and is ordered by its report's or record's date. */
+  dateFrom: "parent" | "document" | null;
+  hipId: string | null;
+  hipName: string | null;
+  consentRequestId: string;
+  /** Stored after the clinician's previous visit. */
+  isNew: boolean;
+  attachment: { viewer: AttachmentInfo["viewer"]; title: string | null } | null;
+};
+
+export type TimelinePage = {
+  items: TimelineEntry[];
+  filter: TimelineFilter;
+  pageSize: number;
+  /** Items matching the filters (all pages). */
+  total: number;
+  /** Of those, how many arrived since the previous visit. */
+  newCount: number;
+  /** The previous visit the "New" marks are relative to (ISO), or null on a first visit. */
+  since: string | null;
+  /** Cursors for the neighbouring pages; null at either end. */
+  older: string | null;
+  newer: string | null;
+  /** Filter choices: the HIPs and HI types this patient has visible records from. */
+  facets: { hips: { id: string; name: string | null; count: number }[]; types: { hiType: string | null; count: number }[] };
+};
+
+const SEARCH_TOKEN = /[\p{L}\p{N}]+/gu;
+
+/**
+ * The text-search condition. Plain words go through the `to_tsvector('simple', search_text)` GIN
+ * index as prefix queries (`haem` finds "haemoglobin"). Terms with punctuation inside (LOINC codes
+ * like `4548-4`, `B12.`, `1/2`) and very short ones are matched at the start of a word with a
+ * regular expression instead: the text-search parser splits such terms differently from how they
+ * are typed, and a patient's own rows are few enough to scan (see scripts/bench-timeline.ts).
+ * Matching at a word start keeps `gl` from finding "haemoGLobin".
+ */
+export function searchCondition(q: string): SQL | null {
+  const text = q.trim().toLowerCase().replace(/\s+/g, " ").slice(0, 200);
+  if (!text) return null;
+  const tokens = (text.match(SEARCH_TOKEN) ?? []).slice(0, 8);
+  const hasInnerPunctuation = text.split(" ").some((word) => /[\p{L}\p{N}][^\p{L}\p{N}]+[\p{L}\p{N}]/u.test(word));
+  if (tokens.length === 0 || hasInnerPunctuation || text.length < 3) {
+    const pattern = `(^|[^[:alnum:]])${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+    return sql`${timelineItems.searchText} ~ ${pattern}`;
+  }
+  // Tokens hold letters and digits only, so the tsquery string cannot carry operators.
+  const tsquery = tokens.map((t) => `${t}:*`).join(" & ");
+  return sql`to_tsvector('simple', ${timelineItems.searchText}) @@ to_tsquery('simple', ${tsquery})`;
+}
+
+const IST = "+05:30";
+const DAY_MS = 86_400_000;
+
+/**
+ * Date range on the clinical date, in IST calendar days. An item matches when its span overlaps
+ * the range: a value written as `2019` (or `2021-06`) covers the whole year (month), so it is
+ * found by a range inside that year, not only by one that includes 1 January.
+ */
+function dateRangeCondition(from: string | undefined, to: string | undefined): SQL[] {
+  const out: SQL[] = [];
+  if (to) {
+    const end = new Date(new Date(`${to}T00:00:00${IST}`).getTime() + DAY_MS);
+    out.push(sql`${timelineItems.dateSort} < ${end}`);
+  }
+  if (from) {
+    const start = new Date(`${from}T00:00:00${IST}`);
+    // The first bound lets the (patient, date) index do the work; the second is the exact test.
+    const earliest = new Date(start.getTime() - 366 * DAY_MS);
+    out.push(sql`${timelineItems.dateSort} >= ${earliest}`);
+    out.push(sql`(case ${timelineItems.datePrecision}
+        when 'year' then ${timelineItems.dateSort} + interval '1 year'
+        when 'month' then ${timelineItems.dateSort} + interval '1 month'
+        when 'day' then ${timelineItems.dateSort} + interval '1 day'
+        else ${timelineItems.dateSort} + interval '1 millisecond' end) > ${start}`);
+  }
+  if (from || to) out.push(sql`${timelineItems.dateSort} is not null`);
+  return out;
+}
+
+function filterConditions(patientId: string, f: TimelineFilter): SQL[] {
+  const where: SQL[] = [
+    eq(timelineItems.patientId, patientId),
+    sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`,
+  ];
+  if (f.type === "unknown") where.push(isNull(timelineItems.hiType));
+  else if (f.type) where.push(eq(timelineItems.hiType, f.type));
+  if (f.hip) where.push(eq(timelineItems.hipId, f.hip));
+  where.push(...dateRangeCondition(f.from, f.to));
+  const search = f.q ? searchCondition(f.q) : null;
+  if (search) where.push(search);
+  return where;
+}
+
+// Newest first; undated items last; the id breaks ties so keyset paging is total.
+const ORDER_DESC = sql`${timelineItems.dateSort} desc nulls last, ${timelineItems.id} desc`;
+const ORDER_ASC = sql`${timelineItems.dateSort} asc nulls first, ${timelineItems.id} asc`;
+
+/** Rows strictly after `c` in display order (older), or strictly before it (newer). */
+function keysetCondition(c: TimelineCursor, direction: "older" | "newer"): SQL {
+  const d = c.dateSort ? new Date(c.dateSort) : null;
+  if (direction === "older") {
+    return d
+      ? sql`(${timelineItems.dateSort} < ${d} or (${timelineItems.dateSort} = ${d} and ${timelineItems.id} < ${c.id}) or ${timelineItems.dateSort} is null)`
+      : sql`(${timelineItems.dateSort} is null and ${timelineItems.id} < ${c.id})`;
+  }
+  return d
+    ? sql`(${timelineItems.dateSort} > ${d} or (${timelineItems.dateSort} = ${d} and ${timelineItems.id} > ${c.id}))`
+    : sql`(${timelineItems.dateSort} is not null or ${timelineItems.id} > ${c.id})`;
+}
+
+const entryColumns = {
+  id: timelineItems.id,
+  recordId: timelineItems.recordId,
+  resourceType: timelineItems.resourceType,
+  resourceId: timelineItems.resourceId,
+  hiType: timelineItems.hiType,
+  kind: timelineItems.kind,
+  title: timelineItems.title,
+  summary: timelineItems.summary,
+  value: timelineItems.value,
+  abnormal: timelineItems.abnormal,
+  section: timelineItems.section,
+  dateText: timelineItems.dateText,
+  datePrecision: timelineItems.datePrecision,
+  dateSort: timelineItems.dateSort,
+  dateFrom: sql<string | null>`${timelineItems.detail}->>'dateSortFrom'`,
+  hipId: timelineItems.hipId,
+  hipName: timelineItems.hipName,
+  consentRequestId: timelineItems.consentRequestId,
+  createdAt: timelineItems.createdAt,
+  attachmentViewer: sql<string | null>`${timelineItems.attachment}->>'viewer'`,
+  attachmentTitle: sql<string | null>`${timelineItems.attachment}->>'title'`,
+};
+
+/**
+ * A page of the patient's timeline, newest first (undated items last), filtered and keyset-paged.
+ * `isNew` marks items stored after the clinician's previous visit (`filters.since` when the page
+ * carries it, else the stored last visit). Call `markVisited` after this, not before.
+ */
+export async function listTimeline(patientId: string, filters: TimelineFilterInput = {}): Promise<TimelinePage> {
+  const actor = await requireRole("clinician");
+  const f = timelineFilterSchema.parse(filters);
+  const db = await getDb();
+  const access = await findAccess(db, actor, patientId);
+  if (!access) notFound();
+  const since = f.since ? new Date(f.since) : access.lastVisitedAt;
+
+  const where = filterConditions(patientId, f);
+  const direction = f.before ? "newer" : "older";
+  const cursor = f.before ?? f.after ?? null;
+  const pageWhere = cursor ? [...where, keysetCondition(cursor, direction)] : where;
+
+  const [rows, [counts], facets] = await Promise.all([
+    db
+      .select(entryColumns)
+      .from(timelineItems)
+      .where(and(...pageWhere))
+      .orderBy(direction === "newer" ? ORDER_ASC : ORDER_DESC)
+      .limit(TIMELINE_PAGE_SIZE + 1),
+    db
+      .select({
+        total: count(),
+        newCount: since ? sql<number>`count(*) filter (where ${timelineItems.createdAt} > ${since})`.mapWith(Number) : sql<number>`0`.mapWith(Number),
+      })
+      .from(timelineItems)
+      .where(and(...where)),
+    loadFacets(db, patientId),
+  ]);
+
+  const more = rows.length > TIMELINE_PAGE_SIZE;
+  const page = rows.slice(0, TIMELINE_PAGE_SIZE);
+  if (direction === "newer") page.reverse();
+  const first = page[0];
+  const last = page[page.length - 1];
+  const toCursor = (r: (typeof page)[number]) => encodeCursor({ dateSort: r.dateSort?.toISOString() ?? null, id: r.id });
+  const hasOlder = direction === "older" ? more : true;
+  const hasNewer = direction === "newer" ? more : cursor !== null;
+
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      recordId: r.recordId,
+      resourceType: r.resourceType,
+      resourceId: r.resourceId,
+      hiType: r.hiType,
+      kind: r.kind,
+      title: r.title,
+      summary: r.summary,
+      value: r.value,
+      abnormal: r.abnormal,
+      section: r.section,
+      dateText: r.dateText,
+      datePrecision: r.datePrecision,
+      dateSort: r.dateSort?.toISOString() ?? null,
+      dateFrom: r.dateFrom === "parent" || r.dateFrom === "document" ? r.dateFrom : null,
+      hipId: r.hipId,
+      hipName: r.hipName,
+      consentRequestId: r.consentRequestId,
+      isNew: since !== null && r.createdAt > since,
+      attachment: r.attachmentViewer
+        ? { viewer: r.attachmentViewer as AttachmentInfo["viewer"], title: r.attachmentTitle }
+        : null,
+    })),
+    filter: f,
+    pageSize: TIMELINE_PAGE_SIZE,
+    total: counts?.total ?? 0,
+    newCount: counts?.newCount ?? 0,
+    since: since?.toISOString() ?? null,
+    older: hasOlder && last ? toCursor(last) : null,
+    newer: hasNewer && first ? toCursor(first) : null,
+    facets,
+  };
+}
+
+async function loadFacets(db: DbOrTx, patientId: string): Promise<TimelinePage["facets"]> {
+  const visible = and(eq(timelineItems.patientId, patientId), sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`);
+  const [hips, types] = await Promise.all([
+    db
+      .select({ id: timelineItems.hipId, name: sql<string | null>`max(${timelineItems.hipName})`, count: count() })
+      .from(timelineItems)
+      .where(visible)
+      .groupBy(timelineItems.hipId),
+    db
+      .select({ hiType: timelineItems.hiType, count: count() })
+      .from(timelineItems)
+      .where(visible)
+      .groupBy(timelineItems.hiType),
+  ]);
+  return {
+    hips: hips
+      .filter((h): h is typeof h & { id: string } => h.id !== null)
+      .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
+    types: types.sort((a, b) => (a.hiType ?? "~").localeCompare(b.hiType ?? "~")),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Record view
+
+export type RecordMeta = {
+  id: string;
+  patientId: string;
+  patientName: string | null;
+  abhaAddress: string;
+  consentRequestId: string;
+  consentPurpose: string | null;
+  hipId: string | null;
+  hipName: string | null;
+  hiType: string | null;
+  careContextId: string;
+  documentDate: string | null;
+  receivedAt: string;
+  checksumMatches: boolean | null;
+};
+
+export type RecordForView = {
+  record: RecordMeta;
+  bundle: Record<string, unknown>;
+  /** The resource the clinician came for (from a timeline item), when it is in this bundle. */
+  focusResourceId: string | null;
+  /** Lab tests in this record that the patient has more than one result for, across records and HIPs. */
+  trends: LabTrend[];
+};
+
+/**
+ * The stored bundle with its provenance, for the record page. Audited as `record.viewed` with
+ * the patient and the consent the data came under.
+ */
+export async function getRecordForView(recordId: string, resourceId?: string | null): Promise<RecordForView> {
+  const actor = await requireRole("clinician");
+  const db = await getDb();
+  const rec = await findVisibleRecord(db, actor, recordId, { withBundle: true });
+  if (!rec || !rec.bundle) notFound();
+
+  const [[extra], ownObservations] = await Promise.all([
+    db
+      .select({ name: patients.name, abhaAddress: patients.abhaAddress, purpose: consentRequests.purpose })
+      .from(patients)
+      .leftJoin(consentRequests, eq(consentRequests.id, rec.consentRequestId))
+      .where(eq(patients.id, rec.patientId))
+      .limit(1),
+    db
+      .select({ detail: timelineItems.detail })
+      .from(timelineItems)
+      .where(and(eq(timelineItems.recordId, rec.id), eq(timelineItems.resourceType, "Observation"))),
+  ]);
+  const codes = new Set<string>();
+  for (const o of ownObservations) for (const key of trendKeysOf(o.detail)) codes.add(key);
+  const series = codes.size > 0 ? await loadTrendSeries(db, rec.patientId, [...codes]) : [];
+
+  const focus =
+    resourceId && typeof resourceId === "string" && resourceId.length <= 200 && bundleHasResourceId(rec.bundle, resourceId)
+      ? resourceId
+      : null;
+
+  await audit(actor, {
+    action: "record.viewed",
+    targetType: "health_record",
+    targetId: rec.id,
+    patientId: rec.patientId,
+    consentRequestId: rec.consentRequestId,
+    details: { hiType: rec.hiType, hipId: rec.hipId, ...(focus ? { resourceId: focus } : {}) },
+  });
+
+  return {
+    record: {
+      id: rec.id,
+      patientId: rec.patientId,
+      patientName: extra?.name ?? null,
+      abhaAddress: extra?.abhaAddress ?? "",
+      consentRequestId: rec.consentRequestId,
+      consentPurpose: extra?.purpose ?? null,
+      hipId: rec.hipId,
+      hipName: rec.hipName,
+      hiType: rec.hiType,
+      careContextId: rec.careContextId,
+      documentDate: rec.documentDate,
+      receivedAt: rec.receivedAt.toISOString(),
+      checksumMatches: rec.checksumMatches,
+    },
+    bundle: rec.bundle,
+    focusResourceId: focus,
+    trends: series.filter((s) => s.points.length > 1),
+  };
+}
+
+function bundleHasResourceId(bundle: Record<string, unknown>, id: string): boolean {
+  const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  return entries.some((e) => {
+    const r = (e as { resource?: { id?: unknown } } | null)?.resource;
+    return typeof r?.id === "string" && r.id === id;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+
+export type OpenedAttachment = {
+  info: AttachmentInfo;
+  /** Decoded bytes; null for a URL-only or undecodable attachment (nothing to serve). */
+  bytes: Uint8Array | null;
+  /** The Content-Type to serve: the sniffed type when viewable inline, else octet-stream. */
+  serveAs: string;
+  /** A safe download file name. */
+  filename: string;
+};
+
+/**
+ * The attachment at `locator` (a JSON pointer from the record's timeline/attachment info, e.g.
+ * `/entry/3/resource/content/0/attachment`) inside a visible record, decoded strictly. Only
+ * pointers that land on an attachment-bearing field are honoured (see `locateAttachment`), so a
+ * crafted locator cannot read other parts of the bundle. URL-only attachments are never fetched.
+ * Audited as `record.attachment_opened` when there are bytes to serve.
+ */
+export async function getAttachment(recordId: string, locator: string): Promise<OpenedAttachment> {
+  const actor = await requireRole("clinician");
+  const db = await getDb();
+  const rec = await findVisibleRecord(db, actor, recordId, { withBundle: true });
+  if (!rec || !rec.bundle) notFound();
+  const read = readAttachment(rec.bundle, locator, env().attachmentInlineMaxBytes);
+  if (!read) notFound();
+  if (read.bytes) {
+    await audit(actor, {
+      action: "record.attachment_opened",
+      targetType: "health_record",
+      targetId: rec.id,
+      patientId: rec.patientId,
+      consentRequestId: rec.consentRequestId,
+      // The pointer and types are metadata; the title can name a condition, so it is left out.
+      details: { ref: locator, served: read.serveAs, bytes: read.bytes.length, viewer: read.info.viewer, mismatch: read.info.mismatch },
+    });
+  }
+  return { ...read, filename: attachmentFilename(read.info, read.serveAs) };
+}
+
+const EXTENSIONS: Record<string, string> = {
+  "application/pdf": "pdf",
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+  "application/dicom": "dcm",
+};
+
+function attachmentFilename(info: AttachmentInfo, serveAs: string): string {
+  const base =
+    (info.title ?? "attachment")
+      .normalize("NFKD")
+      .replace(/[^A-Za-z0-9._ -]+/g, "")
+      .replace(/\s+/g, "-")
+      .replace(/^[.-]+/, "")
+      .slice(0, 80) || "attachment";
+  // Only a type proven by the bytes earns its extension; anything else stays ".bin".
+  const ext = EXTENSIONS[serveAs] ?? (info.sniffedType ? EXTENSIONS[info.sniffedType] : undefined) ?? "bin";
+  return base.toLowerCase().endsWith(`.${ext}`) ? base : `${base.replace(/\.[A-Za-z0-9]{1,5}$/, "")}.${ext}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lab trends
+
+export type LabTrendPoint = {
+  /** The clinical date as written; null when the result has none of its own (see `dateFrom`). */
+  date: string | null;
+  /** Ordering instant (ISO) — the x position. */
+  dateSort: string;
+  dateFrom: "parent" | "document" | null;
+  value: number;
+  unit: string | null;
+  low: number | null;
+  high: number | null;
+  hipName: string | null;
+  recordId: string;
+  abnormal: boolean;
+};
+
+export type LabTrend = {
+  /** The trend key (`loinc:718-7`, `text:haemoglobin`…) as stored by `lib/fhir`. */
+  code: string;
+  title: string;
+  /** Distinct units among the points; more than one means values are not directly comparable. */
+  units: string[];
+  /** Oldest first. */
+  points: LabTrendPoint[];
+};
+
+/**
+ * Every numeric result of one test for a patient across records and HIPs — Observations with the
+ * same trend key, and components (e.g. systolic BP) carrying it — for a chart with the reference
+ * range as a band. Exact repeats (same instant, value and unit) count once.
+ */
+export async function labTrends(patientId: string, code: string): Promise<LabTrend> {
+  const actor = await requireRole("clinician");
+  const db = await getDb();
+  const access = await findAccess(db, actor, patientId);
+  if (!access) notFound();
+  const [series] = await loadTrendSeries(db, patientId, [code]);
+  return series ?? { code, title: code, units: [], points: [] };
+}
+
+function trendKeysOf(detail: unknown): string[] {
+  if (!detail || typeof detail !== "object") return [];
+  const d = detail as { trendKey?: unknown; components?: unknown };
+  const keys: string[] = [];
+  if (typeof d.trendKey === "string") keys.push(d.trendKey);
+  if (Array.isArray(d.components)) {
+    for (const c of d.components) {
+      const k = (c as { trendKey?: unknown } | null)?.trendKey;
+      if (typeof k === "string") keys.push(k);
+    }
+  }
+  return keys;
+}
+
+function normalRange(ranges: ReferenceRangeView[] | undefined, unit: string | null): { low: number | null; high: number | null } {
+  const rr = (ranges ?? []).find((r) => !r.type || /normal/i.test(r.type)) ?? ranges?.[0];
+  if (!rr) return { low: null, high: null };
+  const same = !rr.unit || !unit || rr.unit.replace(/\s+/g, "").toLowerCase() === unit.replace(/\s+/g, "").toLowerCase();
+  return same ? { low: rr.low, high: rr.high } : { low: null, high: null };
+}
+
+const MAX_TREND_KEYS = 100;
+
+async function loadTrendSeries(db: DbOrTx, patientId: string, codes: string[]): Promise<LabTrend[]> {
+  const keys = [...new Set(codes)].slice(0, MAX_TREND_KEYS);
+  if (keys.length === 0) return [];
+  const keyList = sql.join(
+    keys.map((k) => sql`${k}`),
+    sql`, `,
+  );
+  const rows = await db
+    .select({
+      recordId: timelineItems.recordId,
+      dateText: timelineItems.dateText,
+      dateSort: timelineItems.dateSort,
+      hipName: timelineItems.hipName,
+      detail: timelineItems.detail,
+    })
+    .from(timelineItems)
+    .where(
+      and(
+        eq(timelineItems.patientId, patientId),
+        eq(timelineItems.resourceType, "Observation"),
+        sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`,
+        sql`(${timelineItems.detail}->>'trendKey' in (${keyList})
+          or exists (select 1 from jsonb_array_elements(case jsonb_typeof(${timelineItems.detail}->'components')
+              when 'array' then ${timelineItems.detail}->'components' else '[]'::jsonb end) c
+            where c->>'trendKey' in (${keyList})))`,
+      ),
+    );
+
+  const byKey = new Map<string, LabTrend & { seen: Set<string> }>();
+  for (const row of rows) {
+    if (!row.dateSort) continue;
+    const detail = (row.detail ?? {}) as Partial<ObservationValueView> & { components?: ObservationValueView[]; dateSortFrom?: string };
+    const views: ObservationValueView[] = [];
+    if (detail.trendKey) views.push(detail as ObservationValueView);
+    if (Array.isArray(detail.components)) views.push(...detail.components);
+    for (const v of views) {
+      if (!v || !v.trendKey || !keys.includes(v.trendKey) || typeof v.valueNumber !== "number") continue;
+      let s = byKey.get(v.trendKey);
+      if (!s) {
+        s = { code: v.trendKey, title: v.title, units: [], points: [], seen: new Set() };
+        byKey.set(v.trendKey, s);
+      }
+      const dedupe = `${row.dateSort.toISOString()}|${v.valueNumber}|${v.unit ?? ""}`;
+      if (s.seen.has(dedupe)) continue;
+      s.seen.add(dedupe);
+      const range = normalRange(v.referenceRange, v.unit);
+      s.points.push({
+        date: row.dateText,
+        dateSort: row.dateSort.toISOString(),
+        dateFrom: detail.dateSortFrom === "parent" || detail.dateSortFrom === "document" ? detail.dateSortFrom : null,
+        value: v.valueNumber,
+        unit: v.unit,
+        low: range.low,
+        high: range.high,
+        hipName: row.hipName,
+        recordId: row.recordId,
+        abnormal: v.abnormal === true,
+      });
+      if (v.unit && !s.units.includes(v.unit)) s.units.push(v.unit);
+    }
+  }
+  return keys
+    .map((k) => byKey.get(k))
+    .filter((s): s is NonNullable<typeof s> => s !== undefined)
+    .map(({ seen: _seen, ...s }) => ({ ...s, points: s.points.sort((a, b) => a.dateSort.localeCompare(b.dateSort)) }));
+}
