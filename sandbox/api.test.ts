@@ -191,6 +191,13 @@ describe("consent life cycle (HIU + PHR sides)", () => {
     expect(lotus.hip.name).toMatch(/Lotus/);
     expect(lotus.care_contexts.map((c: Json) => c.id)).toEqual(["LOT-LAB-2024-0520", "LOT-LAB-2025-0211"]);
     expect(lotus.care_contexts[0]).toMatchObject({ status: "GRANTED", documents: [] });
+    // Undocumented extras (README "Assumptions"): which artefact id belongs to which HIP.
+    expect(lotus).toMatchObject({ status: "GRANTED", hi_types: expect.any(Array), erase_at: expect.any(String) });
+    expect(lotus.consent_artefact_id).toMatch(/^[0-9a-f-]{36}$/);
+    await sbx.control("PATCH", "/settings", { assumptions: { detailsExtras: false } });
+    const plain = (await sbx.api("POST", "/abdm/v1/consents/details", { body: { consent_id: consentId, health_id: "asha.verma@sbx" } })).body as Json;
+    expect(Object.keys(plain.data[0]).sort()).toEqual(["care_contexts", "hip"]);
+    await sbx.control("PATCH", "/settings", { assumptions: { detailsExtras: true } });
 
     const granted = (await sbx.api("GET", `/abdm/v1/request?id=${initId}&oid=asha.verma@sbx`)).body as Json;
     const artefactIds = granted.providers.map((p: Json) => p.consent_artefact_id);

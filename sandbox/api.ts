@@ -238,8 +238,18 @@ const consentDetails: Handler = async (ctx) => {
     throw ekaError(400, "Consent not granted", "ABDM-1062", `The consent is ${c.status}`);
   }
   const eka = engine.settings.dataMode === "eka-stored";
+  const extras = engine.settings.assumptions.detailsExtras;
   const data = c.artefacts.map((a) => ({
     hip: { id: a.hipId, name: a.hipName },
+    ...(extras
+      ? {
+          consent_artefact_id: a.id,
+          status: a.status,
+          hi_types: a.hiTypes,
+          duration: { from: a.from, to: a.to },
+          erase_at: a.eraseAt,
+        }
+      : {}),
     care_contexts: a.careContexts.map((cc) => ({
       id: cc.id,
       display: cc.display,

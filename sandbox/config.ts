@@ -32,6 +32,11 @@ export interface Assumptions {
   pushConsentId: "consent" | "artefact";
   /** Which token header(s) the API accepts. */
   tokenHeader: "any" | "authorization" | "auth";
+  /**
+   * Add the artefact's id, status, HI types and dates to each consent-details entry (undocumented
+   * extras; without them an HIU cannot tell which artefact id belongs to which HIP).
+   */
+  detailsExtras: boolean;
 }
 
 export interface SandboxSettings {
@@ -155,6 +160,7 @@ export function resolveConfig(opts: SandboxOptions = {}): SandboxConfig {
     artefactsShape: oneOf(env.SANDBOX_ARTEFACTS_SHAPE, ["array", "object"] as const, "SANDBOX_ARTEFACTS_SHAPE") ?? "array",
     pushConsentId: oneOf(env.SANDBOX_PUSH_CONSENT_ID, ["consent", "artefact"] as const, "SANDBOX_PUSH_CONSENT_ID") ?? "consent",
     tokenHeader: oneOf(env.SANDBOX_TOKEN_HEADER, ["any", "authorization", "auth"] as const, "SANDBOX_TOKEN_HEADER") ?? "any",
+    detailsExtras: (oneOf(env.SANDBOX_DETAILS_EXTRAS, ["1", "0", "true", "false"] as const, "SANDBOX_DETAILS_EXTRAS") ?? "1").match(/^(1|true)$/) !== null,
     ...stripUndefined(opts.assumptions ?? {}),
   };
 

@@ -76,6 +76,7 @@ const settingsSchema = z.object({
       artefactsShape: z.enum(["array", "object"]).optional(),
       pushConsentId: z.enum(["consent", "artefact"]).optional(),
       tokenHeader: z.enum(["any", "authorization", "auth"]).optional(),
+      detailsExtras: z.boolean().optional(),
     })
     .optional(),
 });

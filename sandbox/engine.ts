@@ -481,7 +481,10 @@ export class SandboxEngine {
     for (const a of artefacts) {
       const link = patient?.links.find((l) => l.hipId === a.hipId);
       const ccs = a.careContexts.map((cc) => ({ id: cc.id, hiType: link?.careContexts.find((x) => x.id === cc.id)?.hiType }));
-      const assigned = assignBundles(pool, ccs, a.hiTypes, this.state.bundleCursor);
+      const assigned = assignBundles(pool, ccs, a.hiTypes, this.state.bundleCursor, {
+        healthId: consent.patient.healthId,
+        patientRef: link?.patientRef,
+      });
       for (const cc of a.careContexts) cc.bundles = assigned.get(cc.id) ?? [];
     }
   }

@@ -212,6 +212,23 @@ describe("bundle assignment", () => {
     expect(b.get("cc3")).toHaveLength(1);
   });
 
+  it("prefers the bundle written for this patient and care context (the repo's synthetic set)", () => {
+    const own = loadBundles(path.join(__dirname, "bundles")).bundles;
+    if (own.length === 0) return; // the synthetic set is optional for this rule
+    const a = assignBundles(
+      own,
+      [
+        { id: "LOT-LAB-2024-0520", hiType: "DiagnosticReport" },
+        { id: "LOT-LAB-2025-0211", hiType: "DiagnosticReport" },
+      ],
+      ["DiagnosticReport"],
+      {},
+      { healthId: "asha.verma@sbx", patientRef: "LOT-77310" },
+    );
+    expect(a.get("LOT-LAB-2024-0520")).toEqual(["diagnostic-report-lab-2024-05.json"]);
+    expect(a.get("LOT-LAB-2025-0211")).toEqual(["diagnostic-report-lab-2025-02.json"]);
+  });
+
   it("rotates round-robin within a type", () => {
     const two = [...pool, { ...pool.find((b) => b.hiType === "Prescription")!, file: "prescription-t2.json" }];
     const cursor: Record<string, number> = {};

@@ -6,9 +6,11 @@
  * - Bundles: every `*.json` of the bundle directory, read as text and sent byte-for-byte.
  * - HI type of a bundle: Composition profile, then Composition.type SNOMED code, then type text /
  *   title, then the file name prefix (fhir-notes.md §1). Unknown ⇒ usable for any care context.
- * - Assignment: per care context, round-robin over bundles of the care context's own HI type when
- *   it was granted, else over bundles of any granted type, else (no bundle of a granted type
- *   exists in the folder) over the whole folder, so a demo always has something to show.
+ * - Assignment: per care context, from bundles of the care context's own HI type when it was
+ *   granted, else of any granted type, else (no bundle of a granted type exists in the folder) the
+ *   whole folder, so a demo always has something to show. Within that pool the bundle written for
+ *   this patient and care context wins (its Patient carries the HIP's patient reference / ABHA
+ *   address, its file name the care context's month); ties rotate round-robin.
  * - Encryption: a fresh HIP key pair and nonce per pushed page; the HIP key is sent as X.509 SPKI,
  *   like the ProjectEKA/NHA reference HIPs.
  */
@@ -21,6 +23,8 @@ export interface BundleFile {
   file: string;
   hiType: string | null;
   text: string;
+  /** Lower-cased identifier values of the bundle's Patient resources (ABHA address, MRN…). */
+  patientIds: string[];
 }
 
 const PROFILE_TO_HI_TYPE: Record<string, string> = {
@@ -99,13 +103,29 @@ export function loadBundles(dir: string): { bundles: BundleFile[]; problems: str
         problems.push(`${file}: not a FHIR Bundle, skipped`);
         continue;
       }
-      bundles.push({ file, hiType: detectHiType(json, file), text });
+      bundles.push({ file, hiType: detectHiType(json, file), text, patientIds: patientIdentifiers(json) });
     } catch {
       problems.push(`${file}: not valid JSON, skipped`);
     }
   }
   if (bundles.length === 0 && problems.length === 0) problems.push(`no *.json bundles in ${dir}`);
   return { bundles, problems };
+}
+
+function patientIdentifiers(bundle: Json): string[] {
+  const entries = Array.isArray(bundle.entry) ? (bundle.entry as Json[]) : [];
+  return entries
+    .map((e) => (e?.resource ?? {}) as Json)
+    .filter((r) => r.resourceType === "Patient")
+    .flatMap((r) => (Array.isArray(r.identifier) ? (r.identifier as Json[]) : []))
+    .map((i) => String(i?.value ?? "").toLowerCase())
+    .filter(Boolean);
+}
+
+/** "LOT-LAB-2024-0520" → "2024-05": the month a seeded care context is about. */
+function monthOf(careContextId: string): string | undefined {
+  const m = /(\d{4})-(\d{2})\d{2}$/.exec(careContextId);
+  return m ? `${m[1]}-${m[2]}` : undefined;
 }
 
 /**
@@ -117,27 +137,38 @@ export function assignBundles(
   careContexts: { id: string; hiType?: string }[],
   grantedTypes: string[],
   cursor: Record<string, number>,
+  patient: { healthId?: string; patientRef?: string } = {},
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
   if (pool.length === 0) return out;
   const granted = new Set(grantedTypes);
-  const take = (key: string, candidates: BundleFile[]) => {
+  const healthId = patient.healthId?.toLowerCase();
+  const ref = patient.patientRef?.toLowerCase();
+  const pick = (key: string, candidates: BundleFile[], ccId: string, ownType?: string) => {
+    const month = monthOf(ccId);
+    const score = (b: BundleFile) =>
+      (ref && b.patientIds.includes(ref) ? 4 : 0) +
+      (healthId && b.patientIds.includes(healthId) ? 2 : 0) +
+      (ownType && b.hiType === ownType ? 1 : 0) +
+      (month && b.file.includes(month) ? 1 : 0);
+    const best = Math.max(...candidates.map(score));
+    const top = candidates.filter((b) => score(b) === best);
     const i = cursor[key] ?? 0;
     cursor[key] = i + 1;
-    return candidates[i % candidates.length];
+    return top[i % top.length].file;
   };
   for (const cc of careContexts) {
     const own = cc.hiType && granted.has(cc.hiType) ? pool.filter((b) => b.hiType === cc.hiType) : [];
     if (own.length) {
-      out.set(cc.id, [take(`type:${cc.hiType}`, own).file]);
+      out.set(cc.id, [pick(`type:${cc.hiType}`, own, cc.id, cc.hiType)]);
       continue;
     }
     const anyGranted = pool.filter((b) => b.hiType === null || granted.has(b.hiType));
     if (anyGranted.length) {
-      out.set(cc.id, [take(`granted:${[...granted].sort().join(",")}`, anyGranted).file]);
+      out.set(cc.id, [pick(`granted:${[...granted].sort().join(",")}`, anyGranted, cc.id, cc.hiType)]);
       continue;
     }
-    out.set(cc.id, [take("all", pool).file]);
+    out.set(cc.id, [pick("all", pool, cc.id, cc.hiType)]);
   }
   return out;
 }
