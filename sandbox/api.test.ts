@@ -3,6 +3,7 @@
  * codes, the consent life cycle, the PHR-side calls, expiry by the clock, EKA-stored retrieval and
  * persistence across restarts.
  */
+import fs from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateKeyMaterial } from "../lib/crypto/fidelius";
 import { PERIOD, TEST_CLIENT, createBody, startTestSandbox, writeMiniBundles, type TestSandbox } from "./testing";
@@ -14,6 +15,7 @@ beforeAll(async () => {
   sbx = await startTestSandbox({ bundlesDir });
 });
 afterAll(async () => {
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
   await sbx.close();
 });
 beforeEach(async () => {

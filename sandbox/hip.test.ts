@@ -33,6 +33,7 @@ beforeAll(async () => {
   sbx = await startTestSandbox({ webhookUrl: rx.url, bundlesDir });
 });
 afterAll(async () => {
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
   await sbx.close();
   await rx.stop();
 });

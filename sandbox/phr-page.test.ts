@@ -2,17 +2,20 @@
  * The PHR page: server-rendered, accessible (every control labelled), forms POST then redirect
  * (PRG), and each action reaches the same domain rules as the API.
  */
+import fs from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createBody, startTestSandbox, writeMiniBundles, type TestSandbox } from "./testing";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sbx: TestSandbox;
+const bundlesDir = writeMiniBundles();
 
 beforeAll(async () => {
-  sbx = await startTestSandbox({ bundlesDir: writeMiniBundles() });
+  sbx = await startTestSandbox({ bundlesDir });
 });
 afterAll(async () => {
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
   await sbx.close();
 });
 beforeEach(async () => {

@@ -2,6 +2,7 @@
  * Webhook delivery to a tiny local receiver that verifies the HMAC like the portal must:
  * envelope shape, signature, at-least-once retries with backoff, timeouts, and the fault switches.
  */
+import fs from "node:fs";
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateKeyMaterial } from "../lib/crypto/fidelius";
@@ -20,13 +21,15 @@ import {
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sbx: TestSandbox;
+const bundlesDir = writeMiniBundles();
 let rx: Receiver;
 
 beforeAll(async () => {
   rx = await startReceiver(TEST_CLIENT.signingKey);
-  sbx = await startTestSandbox({ webhookUrl: rx.url, bundlesDir: writeMiniBundles() });
+  sbx = await startTestSandbox({ webhookUrl: rx.url, bundlesDir });
 });
 afterAll(async () => {
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
   await sbx.close();
   await rx.stop();
 });
