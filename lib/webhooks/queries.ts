@@ -1,5 +1,5 @@
 import "server-only";
-import { and, count, desc, eq, ne, sql, type SQL } from "drizzle-orm";
+import { count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db";
 import { WEBHOOK_STATUSES, webhookInbox, type WebhookStatus } from "@/db/schema";
@@ -105,15 +105,4 @@ export async function listInboxDeliveries(filter: InboxFilter) {
   const byStatus = Object.fromEntries(WEBHOOK_STATUSES.map((s) => [s, 0])) as Record<WebhookStatus, number>;
   for (const c of counts) byStatus[c.status] = Number(c.n);
   return { deliveries, total: Number(total), pageSize: PAGE_SIZE, byStatus };
-}
-
-/** Deliveries that still need attention (for a badge): failed or dead. */
-export async function countInboxProblems(): Promise<number> {
-  await requireRole("admin");
-  const db = await getDb();
-  const [{ n }] = await db
-    .select({ n: count() })
-    .from(webhookInbox)
-    .where(and(ne(webhookInbox.status, "done"), sql`${webhookInbox.status} in ('failed','dead')`));
-  return Number(n);
 }
