@@ -192,11 +192,6 @@ export function normaliseContentType(ct: unknown): string | null {
 }
 
 const INLINE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp"]);
-const SNIFFABLE_DECLARED = new Set([
-  "application/pdf",
-  "application/dicom",
-  ...INLINE_IMAGE_TYPES,
-]);
 const UNTYPED = new Set(["application/octet-stream", "binary/octet-stream"]);
 
 /** An http(s) URL that may be shown as a link, or null (javascript:, data:, relative junk…). */

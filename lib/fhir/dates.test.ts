@@ -59,7 +59,8 @@ describe("formatFhirDate", () => {
   it("hides placeholder midnight stamps", () => {
     expect(formatFhirDate("2019-08-01T00:00:00+05:30")).toBe("1 Aug 2019");
     expect(formatFhirDate("2019-08-01T00:00:00.000+05:30")).toBe("1 Aug 2019");
-    expect(isMidnightPlaceholder(parseFhirDate("2019-08-01T00:00:00.605+05:30")!)).toBe(false);
+    expect(formatFhirDate("2018-08-01T00:00:00.605+05:30")).toBe("1 Aug 2018");
+    expect(isMidnightPlaceholder(parseFhirDate("2019-08-01T00:30:00+05:30")!)).toBe(false);
   });
 
   it("returns unparseable input unchanged rather than hiding it", () => {

@@ -110,14 +110,12 @@ export function dateSortKey(value: unknown): string | null {
 }
 
 /**
- * True for a time of exactly 00:00:00(.000). Almost every pre-IG ProjectEKA record is stamped
- * at midnight; showing "00:00" would present a placeholder as a real clinical time.
+ * True for a time of 00:00:00. Almost every pre-IG ProjectEKA record is stamped at midnight,
+ * some with a fake `.605` millisecond part; showing "00:00" would present a placeholder as a
+ * real clinical time.
  */
 export function isMidnightPlaceholder(p: ParsedFhirDate): boolean {
-  if (p.precision !== "datetime") return false;
-  if (p.hour !== 0 || p.minute !== 0 || (p.second ?? 0) !== 0) return false;
-  const frac = /[.,](\d+)/.exec(p.text.split(/[T ]/)[1] ?? "")?.[1] ?? "";
-  return /^0*$/.test(frac);
+  return p.precision === "datetime" && p.hour === 0 && p.minute === 0 && (p.second ?? 0) === 0;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

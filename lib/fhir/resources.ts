@@ -278,6 +278,36 @@ function interpretationIsAbnormal(interpretations: unknown[]): boolean {
   });
 }
 
+// v3 ObservationInterpretation codes as words, for HIPs that send a bare code with no display.
+const INTERPRETATION_WORDS: Record<string, string> = {
+  H: "High",
+  HH: "Critically high",
+  HU: "Significantly high",
+  L: "Low",
+  LL: "Critically low",
+  LU: "Significantly low",
+  A: "Abnormal",
+  AA: "Critically abnormal",
+  N: "Normal",
+  POS: "Positive",
+  NEG: "Negative",
+  DET: "Detected",
+  ND: "Not detected",
+  ">": "Above measurable range",
+  "<": "Below measurable range",
+};
+
+function interpretationText(cc: unknown): string | null {
+  if (isRecord(cc) && !str(cc.text)) {
+    const codings = asArray(cc.coding as unknown[]).filter(isRecord);
+    if (!codings.some((c) => str(c.display))) {
+      const word = codings.map((c) => INTERPRETATION_WORDS[str(c.code)?.toUpperCase() ?? ""]).find(Boolean);
+      if (word) return word;
+    }
+  }
+  return conceptText(cc);
+}
+
 function referenceRanges(v: unknown): ReferenceRangeView[] {
   return asArray(v as unknown[])
     .filter(isRecord)
@@ -329,7 +359,7 @@ function observationValue(holder: Rec, fallbackTitle: string): ObservationValueV
   const unit = q ? quantityUnit(q) : null;
   const referenceRange = referenceRanges(holder.referenceRange);
   const interpretations = asArray(holder.interpretation as unknown[]);
-  const interpretation = texts(interpretations);
+  const interpretation = uniqueStrings(interpretations.map(interpretationText));
   let abnormalReason: ObservationValueView["abnormalReason"] = null;
   if (interpretationIsAbnormal(interpretations)) abnormalReason = "interpretation";
   else if (valueNumber !== null && referenceRange.length > 0) {
@@ -894,7 +924,7 @@ function describeProcedure(r: Rec, ctx: ResourceContext): DescribedResource {
   };
 }
 
-function describeFamilyHistory(r: Rec, ctx: ResourceContext): DescribedResource {
+function describeFamilyHistory(r: Rec): DescribedResource {
   const relationship = conceptText(r.relationship) ?? str(r.name);
   const conditions = asArray(r.condition as unknown[])
     .filter(isRecord)
@@ -1418,7 +1448,7 @@ export function describeResource(resource: Resource | unknown, ctx: ResourceCont
       described = describeProcedure(r, ctx);
       break;
     case "FamilyMemberHistory":
-      described = describeFamilyHistory(r, ctx);
+      described = describeFamilyHistory(r);
       break;
     case "DocumentReference":
       described = describeDocumentReference(r, ctx);

@@ -187,6 +187,19 @@ describe("bundleToTimelineItems: messy shapes from fhir-notes", () => {
     expect(items.map((i) => `${i.resourceType}/${i.resourceId}:${i.section}`)).toEqual(["Condition/c:Complaints", "MedicationRequest/m:Medications"]);
   });
 
+  it("a section's items include resources reached only through its entries, but not report results", () => {
+    const a = analyseBundle(
+      document([{ title: "Prescription", refs: ["MedicationRequest/m", "DiagnosticReport/r"] }], [
+        { resource: { resourceType: "MedicationRequest", id: "m", authoredOn: "2024-03-05", medicationCodeableConcept: { text: "Azithromycin 500 mg" }, reasonReference: [{ reference: "Condition/c" }] } },
+        { resource: { resourceType: "Condition", id: "c", code: { text: "Pharyngitis" } } },
+        { resource: { resourceType: "DiagnosticReport", id: "r", code: { text: "Throat swab" }, result: [{ reference: "Observation/o" }] } },
+        { resource: { resourceType: "Observation", id: "o", code: { text: "Culture" }, valueString: "No growth" } },
+      ]),
+    );
+    expect(a.sections[0].items.map((i) => i.resourceId)).toEqual(["m", "c", "r"]);
+    expect(a.childrenOf(a.sections[0].items[2].detail.pointer!).map((i) => i.resourceId)).toEqual(["o"]);
+  });
+
   it("a resource listed directly in a later section keeps that section even if reached earlier", () => {
     const items = bundleToTimelineItems(
       document(

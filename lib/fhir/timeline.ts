@@ -77,7 +77,11 @@ export interface AnalysedSection {
   code: CodeRef[];
   /** Nesting depth (sections are one level deep in practice; R4 allows more). */
   depth: number;
-  /** Items listed directly in this section, in section order. */
+  /**
+   * Top-level items of this section in walk order: the resources it lists plus those reached
+   * only through them (a Condition behind a MedicationRequest.reasonReference). Children such
+   * as a report's results are not here; get them with `childrenOf`.
+   */
   items: TimelineItemDraft[];
   /** Section narrative (`text.div`), unsanitised — render through the narrative component. */
   narrative: string | null;
@@ -150,8 +154,13 @@ const CONTEXT_KEYS = new Set([
   "partOf",
 ]);
 
-// References under these keys mean "is part of me": the target's parent is the referrer.
+// References under these keys mean "is part of me": the target's parent is the referrer. A
+// report's `basedOn` order belongs with the report; elsewhere basedOn is only a link.
 const CONTAINMENT_KEYS = new Set(["result", "hasMember", "media", "imagingStudy", "chargeItemReference"]);
+
+function isContainment(referrerType: string, key: string): boolean {
+  return CONTAINMENT_KEYS.has(key) || (referrerType === "DiagnosticReport" && key === "basedOn");
+}
 
 interface FoundRef {
   ref: Record<string, unknown>;
@@ -273,7 +282,7 @@ export function analyseBundle(bundle: Bundle | unknown, options: TimelineOptions
     const parsed = parseFhirDate(described.date);
     const detail: ItemDetail = { ...described.detail, pointer: target.pointer };
     if (ownSection !== null && ownSection !== undefined) detail.sectionIndex = ownSection;
-    if (parent && CONTAINMENT_KEYS.has(parent.viaKey)) {
+    if (parent && isContainment(parent.indexed.resource.resourceType, parent.viaKey)) {
       detail.parent = {
         resourceType: parent.indexed.resource.resourceType,
         resourceId: str(parent.indexed.resource.id),
@@ -326,7 +335,6 @@ export function analyseBundle(bundle: Bundle | unknown, options: TimelineOptions
   };
 
   const sections: AnalysedSection[] = flat.map((s, index) => {
-    const sectionItems: TimelineItemDraft[] = [];
     const unresolved: string[] = [];
     for (const ref of asArray(s.raw.entry as unknown[])) {
       const resolved = resolver.resolve(ref, composition);
@@ -335,8 +343,7 @@ export function analyseBundle(bundle: Bundle | unknown, options: TimelineOptions
         if (shown) unresolved.push(shown);
         continue;
       }
-      const item = visit(resolved.target, index, resolved.display, null);
-      if (item && item.detail.sectionIndex === index && !sectionItems.includes(item)) sectionItems.push(item);
+      visit(resolved.target, index, resolved.display, null);
     }
     const text = isRecord(s.raw.text) ? str(s.raw.text.div) : null;
     return {
@@ -344,7 +351,7 @@ export function analyseBundle(bundle: Bundle | unknown, options: TimelineOptions
       title: s.title,
       code: s.code,
       depth: s.depth,
-      items: sectionItems,
+      items: [],
       narrative: text,
       emptyReason: conceptText(s.raw.emptyReason),
       unresolved,
@@ -357,6 +364,10 @@ export function analyseBundle(bundle: Bundle | unknown, options: TimelineOptions
     for (const contained of resolver.containedOf(entry.resource)) visit(contained, null, null, null);
   }
   const other = items.slice(reachedCount).filter((i) => i.detail.sectionIndex === undefined && !i.detail.parent);
+  for (const item of items) {
+    const index = item.detail.sectionIndex;
+    if (index !== undefined && !item.detail.parent) sections[index]?.items.push(item);
+  }
 
   // Undated resources (a result without its own effective date, a Binary) are ordered with
   // their parent, else with the record; `date` itself stays null.
