@@ -31,6 +31,60 @@ export function asBundle(input: unknown): Bundle | null {
   return null;
 }
 
+const CONTROL_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+/**
+ * Escapes raw control characters inside JSON string literals. Some published bundles (and the
+ * narratives inside ProjectEKA HIU envelopes) carry literal newlines and tabs in strings, which
+ * strict JSON.parse rejects; escaping them is unambiguous and changes no value's meaning.
+ */
+export function repairJsonControlCharacters(text: string): string {
+  let out = "";
+  let inString = false;
+  let escaped = false;
+  for (const ch of text) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+      else if (ch < " ") {
+        out += CONTROL_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+        continue;
+      }
+    } else if (ch === '"') inString = true;
+    out += ch;
+  }
+  return out;
+}
+
+export interface ParsedBundleText {
+  bundle: Bundle | null;
+  /** True when raw control characters had to be escaped for the text to parse. */
+  repaired: boolean;
+  error: string | null;
+}
+
+/**
+ * Parses bundle JSON text: strictly first, then once more after escaping raw control characters
+ * inside strings (see `repairJsonControlCharacters`). Anything else is reported, not thrown.
+ */
+export function parseBundleText(text: string): ParsedBundleText {
+  let value: unknown;
+  let repaired = false;
+  try {
+    value = JSON.parse(text);
+  } catch (first) {
+    try {
+      value = JSON.parse(repairJsonControlCharacters(text));
+      repaired = true;
+    } catch {
+      return { bundle: null, repaired: false, error: `not valid JSON: ${(first as Error).message}` };
+    }
+  }
+  const bundle = asBundle(value);
+  return bundle ? { bundle, repaired, error: null } : { bundle: null, repaired, error: "JSON is not a FHIR resource" };
+}
+
 export type DocumentDateSource = "encounter" | "main-resource" | "composition" | "bundle-timestamp" | "last-updated";
 
 export interface DocumentDateInfo {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkBundle } from "./checks";
-import { analyseBundle, bundleToTimelineItems, documentDate, extractDemographics, toTimelineColumns } from "./timeline";
+import { analyseBundle, bundleToTimelineItems, documentDate, extractDemographics, parseBundleText, toTimelineColumns } from "./timeline";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const PDF = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -299,6 +299,20 @@ describe("bundleToTimelineItems: messy shapes from fhir-notes", () => {
     const cols = toTimelineColumns(item);
     expect(cols).toMatchObject({ dateText: "2024-03-05", datePrecision: "day", hiType: "OPConsultation", kind: "observation", title: "Pulse" });
     expect(cols.dateSort?.toISOString()).toBe("2024-03-04T18:30:00.000Z");
+  });
+});
+
+describe("parseBundleText", () => {
+  it("parses strict JSON, repairs raw newlines/tabs inside strings, reports the rest", () => {
+    expect(parseBundleText('{"resourceType":"Bundle","entry":[]}')).toMatchObject({ repaired: false, error: null });
+    const raw = '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Composition","text":{"div":"<div>line one\n\tline two</div>"}}}]}'; // a raw newline and tab inside a JSON string
+    expect(() => JSON.parse(raw)).toThrow();
+    const parsed = parseBundleText(raw);
+    expect(parsed.repaired).toBe(true);
+    expect((parsed.bundle!.entry![0].resource as { text: { div: string } }).text.div).toBe("<div>line one\n\tline two</div>");
+    expect(parseBundleText("{nope").error).toMatch(/not valid JSON/);
+    expect(parseBundleText("[1,2]").error).toMatch(/not a FHIR resource/);
+    expect(parseBundleText('{"resourceType":"Observation"}').bundle?.type).toBe("collection");
   });
 });
 

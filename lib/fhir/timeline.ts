@@ -18,7 +18,7 @@ import { createResolver, type BundleResolver, type IndexedResource } from "./ref
 import { SUPPORTING_RESOURCE_TYPES, describeResource, type TimelineKind } from "./resources";
 
 export { detectHiType, HI_TYPES, HI_TYPE_LABELS, type HiType, type DetectedHiType } from "./hi-type";
-export { documentDate, documentDateInfo, extractDemographics, asBundle } from "./bundle";
+export { documentDate, documentDateInfo, extractDemographics, asBundle, parseBundleText } from "./bundle";
 export type { TimelineKind } from "./resources";
 
 export interface ParentRef {
