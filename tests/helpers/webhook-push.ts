@@ -102,6 +102,9 @@ export async function startFakeEka(): Promise<FakeEka> {
       json(404, { code: 404, error: "not found" });
     });
   });
+  // Longer than any test or bench run: a keep-alive socket closed by the server while the client
+  // reuses it shows up as a spurious network error.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
