@@ -64,28 +64,34 @@ export type TimelinePage = {
   facets: { hips: { id: string; name: string | null; count: number }[]; types: { hiType: string | null; count: number }[] };
 };
 
-const SEARCH_TOKEN = /[\p{L}\p{N}]+/gu;
+// Letters (with their combining marks: Devanagari vowel signs are marks) and digits.
+const PLAIN_WORD = /^[\p{L}\p{M}\p{N}]+$/u;
+const MAX_SEARCH_WORDS = 8;
 
 /**
- * The text-search condition. Plain words go through the `to_tsvector('simple', search_text)` GIN
- * index as prefix queries (`haem` finds "haemoglobin"). Terms with punctuation inside (LOINC codes
- * like `4548-4`, `B12.`, `1/2`) and very short ones are matched at the start of a word with a
- * regular expression instead: the text-search parser splits such terms differently from how they
- * are typed, and a patient's own rows are few enough to scan (see scripts/bench-timeline.ts).
- * Matching at a word start keeps `gl` from finding "haemoGLobin".
+ * The text-search condition, always through the stored `search_vector` (GIN-indexed), every word
+ * required. A plain word matches as a word prefix (`haem` finds "haemoglobin", `hb` finds "Hb"
+ * but `gl` does not find "haemoglobin"). A word with punctuation inside (`4548-4`, `mg/dl`,
+ * `covid-19`) is handed to `phraseto_tsquery`, which splits it exactly as the stored text was
+ * split, so codes match as typed. Nothing is interpolated into tsquery syntax but plain words.
  */
 export function searchCondition(q: string): SQL | null {
-  const text = q.trim().toLowerCase().replace(/\s+/g, " ").slice(0, 200);
-  if (!text) return null;
-  const tokens = (text.match(SEARCH_TOKEN) ?? []).slice(0, 8);
-  const hasInnerPunctuation = text.split(" ").some((word) => /[\p{L}\p{N}][^\p{L}\p{N}]+[\p{L}\p{N}]/u.test(word));
-  if (tokens.length === 0 || hasInnerPunctuation || text.length < 3) {
-    const pattern = `(^|[^[:alnum:]])${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
-    return sql`${timelineItems.searchText} ~ ${pattern}`;
-  }
-  // Tokens hold letters and digits only, so the tsquery string cannot carry operators.
-  const tsquery = tokens.map((t) => `${t}:*`).join(" & ");
-  return sql`to_tsvector('simple', ${timelineItems.searchText}) @@ to_tsquery('simple', ${tsquery})`;
+  const words = q.trim().toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
+  if (words.length === 0) return null;
+  const parts = words.map((w) =>
+    PLAIN_WORD.test(w) ? sql`to_tsquery('simple', ${`${w}:*`})` : sql`phraseto_tsquery('simple', ${w.slice(0, 100)})`,
+  );
+  const query = sql.join(parts, sql` && `);
+  // A query of punctuation only has no lexemes; Postgres would then match nothing anyway.
+  return sql`${timelineItems.searchVector} @@ (${query})`;
+}
+
+/**
+ * A timestamp parameter inside raw SQL. postgres.js cannot serialise a bare Date without the
+ * column type drizzle would otherwise supply, so it goes as ISO text with an explicit cast.
+ */
+function ts(d: Date): SQL {
+  return sql`${d.toISOString()}::timestamptz`;
 }
 
 const IST = "+05:30";
@@ -100,18 +106,18 @@ function dateRangeCondition(from: string | undefined, to: string | undefined): S
   const out: SQL[] = [];
   if (to) {
     const end = new Date(new Date(`${to}T00:00:00${IST}`).getTime() + DAY_MS);
-    out.push(sql`${timelineItems.dateSort} < ${end}`);
+    out.push(sql`${timelineItems.dateSort} < ${ts(end)}`);
   }
   if (from) {
     const start = new Date(`${from}T00:00:00${IST}`);
     // The first bound lets the (patient, date) index do the work; the second is the exact test.
     const earliest = new Date(start.getTime() - 366 * DAY_MS);
-    out.push(sql`${timelineItems.dateSort} >= ${earliest}`);
+    out.push(sql`${timelineItems.dateSort} >= ${ts(earliest)}`);
     out.push(sql`(case ${timelineItems.datePrecision}
         when 'year' then ${timelineItems.dateSort} + interval '1 year'
         when 'month' then ${timelineItems.dateSort} + interval '1 month'
         when 'day' then ${timelineItems.dateSort} + interval '1 day'
-        else ${timelineItems.dateSort} + interval '1 millisecond' end) > ${start}`);
+        else ${timelineItems.dateSort} + interval '1 millisecond' end) > ${ts(start)}`);
   }
   if (from || to) out.push(sql`${timelineItems.dateSort} is not null`);
   return out;
@@ -137,7 +143,7 @@ const ORDER_ASC = sql`${timelineItems.dateSort} asc nulls first, ${timelineItems
 
 /** Rows strictly after `c` in display order (older), or strictly before it (newer). */
 function keysetCondition(c: TimelineCursor, direction: "older" | "newer"): SQL {
-  const d = c.dateSort ? new Date(c.dateSort) : null;
+  const d = c.dateSort ? ts(new Date(c.dateSort)) : null;
   if (direction === "older") {
     return d
       ? sql`(${timelineItems.dateSort} < ${d} or (${timelineItems.dateSort} = ${d} and ${timelineItems.id} < ${c.id}) or ${timelineItems.dateSort} is null)`
@@ -200,7 +206,7 @@ export async function listTimeline(patientId: string, filters: TimelineFilterInp
     db
       .select({
         total: count(),
-        newCount: since ? sql<number>`count(*) filter (where ${timelineItems.createdAt} > ${since})`.mapWith(Number) : sql<number>`0`.mapWith(Number),
+        newCount: since ? sql<number>`count(*) filter (where ${timelineItems.createdAt} > ${ts(since)})`.mapWith(Number) : sql<number>`0`.mapWith(Number),
       })
       .from(timelineItems)
       .where(and(...where)),
