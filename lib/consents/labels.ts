@@ -50,21 +50,25 @@ export function purposeLabel(p: string): string {
   return (PURPOSE_INFO as Record<string, { label: string }>)[p]?.label ?? p;
 }
 
+/** Icons are plain Unicode shapes found in common system fonts: colour emoji fonts are often missing on hospital PCs. */
 export const STATUS_INFO: Record<ConsentStatus, { label: string; icon: string; tone: "pending" | "ok" | "bad" | "ended" | "unknown"; hint: string }> = {
   INITIATING: { label: "Sending", icon: "↗", tone: "pending", hint: "Being sent to ABDM through EKA." },
-  REQUESTED: { label: "Awaiting patient", icon: "⏳", tone: "pending", hint: "Sent; the patient has not answered yet." },
+  REQUESTED: { label: "Awaiting patient", icon: "◔", tone: "pending", hint: "Sent; the patient has not answered yet." },
   GRANTED: { label: "Granted", icon: "✓", tone: "ok", hint: "The patient agreed; records arrive per facility." },
   DENIED: { label: "Denied", icon: "✕", tone: "bad", hint: "The patient declined." },
-  EXPIRED: { label: "Expired", icon: "⌛", tone: "ended", hint: "The request or the consent ran out of time." },
+  EXPIRED: { label: "Expired", icon: "◌", tone: "ended", hint: "The request or the consent ran out of time." },
   REVOKED: { label: "Revoked", icon: "⊘", tone: "ended", hint: "The patient withdrew the consent." },
   FAILED: { label: "Failed", icon: "!", tone: "bad", hint: "EKA or ABDM refused the request; nothing is pending." },
   UNKNOWN: { label: "Unknown", icon: "?", tone: "unknown", hint: "EKA reported a status this portal does not know." },
 };
 
+/** Every stored status, in worklist order (mirrors db/schema CONSENT_STATUSES without importing drizzle into the browser). */
+export const ALL_STATUSES = Object.keys(STATUS_INFO) as ConsentStatus[];
+
 export const STAGE_INFO: Record<CareContextStage, { label: string; icon: string; step: number }> = {
-  awaiting: { label: "Awaiting data", icon: "⏳", step: 0 },
+  awaiting: { label: "Awaiting data", icon: "◔", step: 0 },
   received: { label: "Received", icon: "↓", step: 1 },
-  decrypted: { label: "Decrypted", icon: "🔓", step: 2 },
+  decrypted: { label: "Decrypted", icon: "◑", step: 2 },
   stored: { label: "Stored", icon: "✓", step: 3 },
   failed: { label: "Failed", icon: "!", step: -1 },
   purged: { label: "Purged", icon: "⊘", step: -1 },

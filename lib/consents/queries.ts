@@ -240,7 +240,13 @@ export type ConsentDetail = {
   createdAt: string;
   consentInitId: string | null;
   asked: { hiTypes: string[]; from: string; to: string; expiresAt: string; hips: { id: string; name?: string }[] | null };
-  granted: { hiTypes: string[] | null; from: string | null; to: string | null; expiresAt: string | null; hips: { id: string; name: string | null }[] } | null;
+  granted: {
+    hiTypes: string[] | null;
+    from: string | null;
+    to: string | null;
+    expiresAt: string | null;
+    hips: { id: string; name: string | null; status: ConsentStatus }[];
+  } | null;
   error: { code: string; message: string; nextStep: string } | null;
   denialReason: string | null;
   artefacts: ArtefactView[];
@@ -333,7 +339,7 @@ export async function getConsentDetail(id: string): Promise<ConsentDetail> {
           from: minDate(artefacts.map((a) => a.dateFrom)) ?? req.grantedFrom?.toISOString() ?? null,
           to: maxDate(artefacts.map((a) => a.dateTo)) ?? req.grantedTo?.toISOString() ?? null,
           expiresAt: req.grantedExpiresAt?.toISOString() ?? maxDate(artefacts.map((a) => a.expiresAt)),
-          hips: artefacts.map((a) => ({ id: a.hipId, name: a.hipName })),
+          hips: artefacts.map((a) => ({ id: a.hipId, name: a.hipName, status: a.status })),
         }
       : null,
     error:

@@ -104,7 +104,7 @@ describe("createConsentRequestSchema", () => {
       purpose: "Choose the purpose of the request.",
       hiTypes: "Choose at least one type of record.",
       dateFrom: "Enter the first day of records to ask for.",
-      dateTo: "Enter the end as a date (DD/MM/YYYY).",
+      dateTo: "Enter the end as a valid date.",
       expiryDate: "Enter the day the consent should end.",
     });
   });

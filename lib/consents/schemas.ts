@@ -3,9 +3,9 @@
  * Pure: the clock is a parameter so the same input always gives the same answer in tests.
  */
 import { z } from "zod";
-import { CONSENT_STATUSES } from "@/db/schema";
+import type { ConsentStatus } from "@/db/schema";
 import { addDays, addMonths, endOfIstDay, formatDay, isYmd, istDay, startOfIstDay } from "./dates";
-import { DEFAULT_HI_TYPES, HI_TYPES, PURPOSES, type HiType, type Purpose } from "./labels";
+import { ALL_STATUSES, DEFAULT_HI_TYPES, HI_TYPES, PURPOSES, type HiType, type Purpose } from "./labels";
 
 export const RANGE_PRESETS = ["3", "6", "12", "custom"] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
@@ -129,11 +129,11 @@ export function createConsentRequestSchema(now: Date = new Date()) {
       ({ dateFrom: from, dateTo: to } = presetRange(v.rangePreset, now));
     } else if (v.rangePreset === "custom") {
       if (!v.dateFrom) issue("dateFrom", "Enter the first day of records to ask for.");
-      else if (!isYmd(v.dateFrom)) issue("dateFrom", "Enter the start as a date (DD/MM/YYYY).");
+      else if (!isYmd(v.dateFrom)) issue("dateFrom", "Enter the start as a valid date.");
       else if (v.dateFrom < "1900-01-01") issue("dateFrom", "The start date is too far in the past.");
       else from = v.dateFrom;
       if (!v.dateTo) issue("dateTo", "Enter the last day of records to ask for.");
-      else if (!isYmd(v.dateTo)) issue("dateTo", "Enter the end as a date (DD/MM/YYYY).");
+      else if (!isYmd(v.dateTo)) issue("dateTo", "Enter the end as a valid date.");
       else if (v.dateTo > today) issue("dateTo", `The end date cannot be after today (${formatDay(now)}).`);
       else to = v.dateTo;
       if (from && from > today) {
@@ -151,7 +151,7 @@ export function createConsentRequestSchema(now: Date = new Date()) {
       expiresAt = endOfIstDay(presetExpiry(v.expiryPreset, now));
     } else if (v.expiryPreset === "custom") {
       if (!v.expiryDate) issue("expiryDate", "Enter the day the consent should end.");
-      else if (!isYmd(v.expiryDate)) issue("expiryDate", "Enter the expiry as a date (DD/MM/YYYY).");
+      else if (!isYmd(v.expiryDate)) issue("expiryDate", "Enter the end of the consent as a valid date.");
       else {
         const end = endOfIstDay(v.expiryDate);
         if (end.getTime() <= now.getTime() || v.expiryDate <= today) issue("expiryDate", "The consent must end after today.");
@@ -196,7 +196,7 @@ const optionalYmd = z
   .transform((v) => (v && isYmd(v) ? v : undefined));
 
 export const worklistParamsSchema = z.object({
-  status: z.enum(CONSENT_STATUSES).optional().catch(undefined),
+  status: z.enum(ALL_STATUSES as [ConsentStatus, ...ConsentStatus[]]).optional().catch(undefined),
   purpose: z.enum(PURPOSES).optional().catch(undefined),
   /** "me", a user id, or absent for anyone. */
   requester: z
