@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEvents, careContexts, consentArtefacts, consentRequests, healthRecords, patients, timelineItems } from "@/db/schema";
+import { auditEvents, careContexts, consentArtefacts, consentRequests, healthRecords, patients, timelineItems, webhookInbox } from "@/db/schema";
 import { runAs, type Actor } from "@/lib/auth/session";
 import { findOrAddPatient } from "@/lib/patients/mutations";
 import { createActor } from "@/tests/helpers/actors";
@@ -221,9 +221,30 @@ describe("refreshing from EKA", () => {
     expect(purges).toHaveLength(1);
     expect(purges[0]).toMatchObject({ actorLabel: "system", patientId: pid["devika.sen"], details: { reason: "REVOKED", hipId: "SBX-HIP-LOTUS", records: 1 } });
 
+    // Sealed copies of pushes in the webhook inbox go once nothing of the request may be kept.
+    const consentId = (await rowOf(r.id)).consentId!;
+    const inbox = (deliveryId: string, id: string) => ({ deliveryId, event: "abha.hiu_data_push", bodySealed: "sealed", bodyBytes: 6, signatureOk: true, consentId: id });
+    await t.db.insert(webhookInbox).values([inbox(`d-${r.id}-1`, consentId), inbox(`d-${r.id}-2`, lotus.artefactId!), inbox(`d-${r.id}-3`, "someone-else")]);
+    await purgeArtefactData(lotus.id, "REVOKED");
+    const bodies = async () => (await t.db.select().from(webhookInbox)).filter((w) => w.deliveryId.startsWith(`d-${r.id}`)).map((w) => [w.consentId, w.bodySealed]);
+    expect(await bodies()).toEqual(
+      expect.arrayContaining([
+        [consentId, "sealed"],
+        [lotus.artefactId, ""],
+        ["someone-else", "sealed"],
+      ]),
+    );
+
     await rig.control("POST", `/consents/${initId}/revoke`, {});
     expect(await refreshConsent(r.id)).toMatchObject({ status: "REVOKED", statusChanged: true });
     expect((await artefactsOf(r.id)).every((a) => a.status === "REVOKED" && a.purgedAt)).toBe(true);
+    expect(await bodies()).toEqual(
+      expect.arrayContaining([
+        [consentId, ""],
+        [lotus.artefactId, ""],
+        ["someone-else", "sealed"],
+      ]),
+    );
   });
 
   it("expiry at EKA: EXPIRED, and every artefact's data purged", async () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { getDb, type DbOrTx } from "@/db";
 import { careContexts, consentArtefacts, consentRequests, healthRecords, timelineItems } from "@/db/schema";
 import { audit } from "@/lib/audit";
@@ -63,7 +63,40 @@ export async function purgeArtefactData(
   };
   if (tx) return run(tx);
   const db = await getDb();
-  return db.transaction((t) => run(t));
+  const result = await db.transaction((t) => run(t));
+  const [owner] = await db.select({ id: consentArtefacts.consentRequestId }).from(consentArtefacts).where(eq(consentArtefacts.id, artefactId));
+  if (owner) await dropPurgedPayloads(owner.id);
+  return result;
+}
+
+/**
+ * After a purge has committed: the webhook inbox keeps sealed copies of pushes for reprocessing;
+ * those of purged artefacts go too (rows stay as metadata). Callers that passed their own
+ * transaction to `purgeArtefactData` call this once it has committed. Best effort: a failure
+ * is logged and retried by the next purge or refresh of the same request.
+ */
+export async function dropPurgedPayloads(consentRequestId: string): Promise<void> {
+  try {
+    const db = await getDb();
+    const [req] = await db
+      .select({ status: consentRequests.status, consentId: consentRequests.consentId, consentInitId: consentRequests.consentInitId })
+      .from(consentRequests)
+      .where(eq(consentRequests.id, consentRequestId));
+    if (!req) return;
+    const purged = await db
+      .select({ artefactId: consentArtefacts.artefactId })
+      .from(consentArtefacts)
+      .where(and(eq(consentArtefacts.consentRequestId, consentRequestId), isNotNull(consentArtefacts.purgedAt)));
+    const ids = purged.map((a) => a.artefactId).filter((v): v is string => Boolean(v));
+    // Pushes are keyed by the consent id unless EKA sends artefact ids; consent-level copies can
+    // only go once nothing of the request may be kept.
+    if (req.status === "REVOKED" || req.status === "EXPIRED") ids.push(...[req.consentId, req.consentInitId].filter((v): v is string => Boolean(v)));
+    if (ids.length === 0) return;
+    const { dropInboxPayloads } = await import("@/lib/webhooks/mutations");
+    await dropInboxPayloads([...new Set(ids)]);
+  } catch (err) {
+    console.warn(`[consents] could not drop inbox payloads for ${consentRequestId}: ${err instanceof Error ? err.name : "error"}`);
+  }
 }
 
 function purgeText(reason: PurgeReason): string {

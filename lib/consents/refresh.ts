@@ -6,7 +6,7 @@ import { careContexts, consentArtefacts, consentRequests, patients, type Consent
 import { audit } from "@/lib/audit";
 import { EkaError, getEkaClient, type ConsentDetailsResponse, type ConsentListItem } from "@/lib/eka";
 import { env } from "@/lib/env";
-import { purgeArtefactData } from "./purge";
+import { dropPurgedPayloads, purgeArtefactData } from "./purge";
 import { artefactStatusFromCareContexts, artefactTransition, isFinal, normaliseStatus, transition, type StatusEvent } from "./state";
 
 /**
@@ -169,14 +169,16 @@ type Update = {
 
 async function applyUpdate(consentRequestId: string, u: Update): Promise<RefreshResult> {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const [req] = await tx.select().from(consentRequests).where(eq(consentRequests.id, consentRequestId)).for("update");
     if (!req) return { found: false, statusChanged: false };
     return applyToLockedRow(tx, req, u);
   });
+  if (result.purged) await dropPurgedPayloads(consentRequestId);
+  return { found: result.found, status: result.status, statusChanged: result.statusChanged };
 }
 
-async function applyToLockedRow(tx: DbTx, req: ConsentRequest, u: Update): Promise<RefreshResult> {
+async function applyToLockedRow(tx: DbTx, req: ConsentRequest, u: Update): Promise<RefreshResult & { purged?: boolean }> {
   const { now } = u;
   let state = { status: req.status, rawStatus: req.rawStatus };
   const set: Partial<typeof consentRequests.$inferInsert> = {};
@@ -221,7 +223,7 @@ async function applyToLockedRow(tx: DbTx, req: ConsentRequest, u: Update): Promi
     step({ source: "local", status: "EXPIRED" });
   }
 
-  const artefactsChanged = await syncArtefacts(tx, req, state.status, u);
+  const { changed: artefactsChanged, purged } = await syncArtefacts(tx, req, state.status, u);
 
   const statusChanged = state.status !== from;
   if (statusChanged || state.rawStatus !== req.rawStatus || Object.keys(set).length || artefactsChanged) {
@@ -253,7 +255,7 @@ async function applyToLockedRow(tx: DbTx, req: ConsentRequest, u: Update): Promi
   if (statusChanged || artefactsChanged) {
     await tx.update(patients).set({ lastActivityAt: now }).where(eq(patients.id, req.patientId));
   }
-  return { found: true, status: state.status, statusChanged };
+  return { found: true, status: state.status, statusChanged, purged };
 }
 
 /**
@@ -261,9 +263,15 @@ async function applyToLockedRow(tx: DbTx, req: ConsentRequest, u: Update): Promi
  * the details (or the webhook's artefact ids), the request's end, or the clock; purge for those
  * that ended. Returns whether anything changed.
  */
-async function syncArtefacts(tx: DbTx, req: ConsentRequest, requestStatus: ConsentStatus, u: Update): Promise<boolean> {
+async function syncArtefacts(
+  tx: DbTx,
+  req: ConsentRequest,
+  requestStatus: ConsentStatus,
+  u: Update,
+): Promise<{ changed: boolean; purged: boolean }> {
   const { now } = u;
   let changed = false;
+  let purged = false;
   const existing = await tx.select().from(consentArtefacts).where(eq(consentArtefacts.consentRequestId, req.id)).for("update");
   const byHip = new Map(existing.map((a) => [a.hipId, a]));
 
@@ -362,9 +370,10 @@ async function syncArtefacts(tx: DbTx, req: ConsentRequest, requestStatus: Conse
     if ((a.status === "REVOKED" || a.status === "EXPIRED") && !a.purgedAt) {
       await purgeArtefactData(a.id, a.status, tx);
       changed = true;
+      purged = true;
     }
   }
-  return changed;
+  return { changed, purged };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +476,7 @@ export async function handleConsentUpdateEvent(data: unknown): Promise<ConsentUp
       },
     });
   });
+  if (applied.purged) await dropPurgedPayloads(row.id);
 
   let refreshed = false;
   try {
