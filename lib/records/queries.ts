@@ -1,12 +1,12 @@
 import "server-only";
-import { and, count, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { notFound } from "next/navigation";
 import { getDb, type DbOrTx } from "@/db";
-import { consentRequests, patients, timelineItems } from "@/db/schema";
+import { consentRequests, healthRecords, patients, timelineItems } from "@/db/schema";
 import { audit } from "@/lib/audit";
 import { requireRole } from "@/lib/auth/session";
 import { env } from "@/lib/env";
-import { readAttachment, type AttachmentInfo } from "@/lib/fhir/attachments";
+import { describeAttachment, locateAttachment, readAttachment, type AttachmentInfo } from "@/lib/fhir/attachments";
 import type { DatePrecision } from "@/lib/fhir/dates";
 import type { ObservationValueView, ReferenceRangeView } from "@/lib/fhir/resources";
 import {
@@ -17,7 +17,7 @@ import {
   type TimelineFilter,
   type TimelineFilterInput,
 } from "./schemas";
-import { findAccess, findVisibleRecord, visibleRecordIds } from "./visibility";
+import { findAccess, findVisibleRecord, itemIsVisible, recordIsVisible } from "./visibility";
 
 /** One timeline row as the page needs it: small, never the bundle or attachment data. */
 export type TimelineEntry = {
@@ -42,7 +42,7 @@ export type TimelineEntry = {
   hipId: string | null;
   hipName: string | null;
   consentRequestId: string;
-  /** Stored after the clinician's previous visit. */
+  /** Its record arrived after the clinician's previous visit. */
   isNew: boolean;
   attachment: { viewer: AttachmentInfo["viewer"]; title: string | null } | null;
 };
@@ -51,18 +51,26 @@ export type TimelinePage = {
   items: TimelineEntry[];
   filter: TimelineFilter;
   pageSize: number;
-  /** Items matching the filters (all pages). */
+  /** Items matching the filters (all pages), counted up to `TIMELINE_COUNT_CAP`. */
   total: number;
-  /** Of those, how many arrived since the previous visit. */
+  /** True when there are more than `total` (the count stopped at the cap). */
+  totalCapped: boolean;
+  /** Of the matching items, how many arrived since the previous visit (same cap). */
   newCount: number;
   /** The previous visit the "New" marks are relative to (ISO), or null on a first visit. */
   since: string | null;
   /** Cursors for the neighbouring pages; null at either end. */
   older: string | null;
   newer: string | null;
-  /** Filter choices: the HIPs and HI types this patient has visible records from. */
-  facets: { hips: { id: string; name: string | null; count: number }[]; types: { hiType: string | null; count: number }[] };
+  /** Filter choices: the HIPs and HI types this patient has visible records from (counts are records). */
+  facets: { hips: { id: string; name: string | null; records: number }[]; types: { hiType: string | null; records: number }[] };
 };
+
+/**
+ * Counting stops here: an exact "10,000 items" costs a scan of every row of the patient, and
+ * "1,000+" tells the clinician the same thing.
+ */
+export const TIMELINE_COUNT_CAP = 1000;
 
 // Letters (with their combining marks: Devanagari vowel signs are marks) and digits.
 const PLAIN_WORD = /^[\p{L}\p{M}\p{N}]+$/u;
@@ -126,7 +134,7 @@ function dateRangeCondition(from: string | undefined, to: string | undefined): S
 function filterConditions(patientId: string, f: TimelineFilter): SQL[] {
   const where: SQL[] = [
     eq(timelineItems.patientId, patientId),
-    sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`,
+    itemIsVisible(patientId),
   ];
   if (f.type === "unknown") where.push(isNull(timelineItems.hiType));
   else if (f.type) where.push(eq(timelineItems.hiType, f.type));
@@ -180,8 +188,8 @@ const entryColumns = {
 
 /**
  * A page of the patient's timeline, newest first (undated items last), filtered and keyset-paged.
- * `isNew` marks items stored after the clinician's previous visit (`filters.since` when the page
- * carries it, else the stored last visit). Call `markVisited` after this, not before.
+ * `isNew` marks items whose record arrived after the clinician's previous visit (`filters.since`
+ * when the page carries it, else the stored last visit). Call `markVisited` after this, not before.
  */
 export async function listTimeline(patientId: string, filters: TimelineFilterInput = {}): Promise<TimelinePage> {
   const actor = await requireRole("clinician");
@@ -196,22 +204,32 @@ export async function listTimeline(patientId: string, filters: TimelineFilterInp
   const cursor = f.before ?? f.after ?? null;
   const pageWhere = cursor ? [...where, keysetCondition(cursor, direction)] : where;
 
-  const [rows, [counts], facets] = await Promise.all([
+  // A patient has far fewer records than items: one pass over them gives the filter choices
+  // and which records are new, without touching the items.
+  const [rows, total, records] = await Promise.all([
     db
       .select(entryColumns)
       .from(timelineItems)
       .where(and(...pageWhere))
       .orderBy(direction === "newer" ? ORDER_ASC : ORDER_DESC)
       .limit(TIMELINE_PAGE_SIZE + 1),
+    cappedCount(db, where),
     db
       .select({
-        total: count(),
-        newCount: since ? sql<number>`count(*) filter (where ${timelineItems.createdAt} > ${ts(since)})`.mapWith(Number) : sql<number>`0`.mapWith(Number),
+        id: healthRecords.id,
+        hipId: healthRecords.hipId,
+        hipName: healthRecords.hipName,
+        hiType: healthRecords.hiType,
+        receivedAt: healthRecords.receivedAt,
       })
-      .from(timelineItems)
-      .where(and(...where)),
-    loadFacets(db, patientId),
+      .from(healthRecords)
+      .where(and(eq(healthRecords.patientId, patientId), recordIsVisible())),
   ]);
+  const newRecordIds = new Set(since ? records.filter((r) => r.receivedAt > since).map((r) => r.id) : []);
+  const newCount =
+    newRecordIds.size === 0
+      ? 0
+      : await cappedCount(db, [...where, inArray(timelineItems.recordId, [...newRecordIds])]);
 
   const more = rows.length > TIMELINE_PAGE_SIZE;
   const page = rows.slice(0, TIMELINE_PAGE_SIZE);
@@ -242,41 +260,52 @@ export async function listTimeline(patientId: string, filters: TimelineFilterInp
       hipId: r.hipId,
       hipName: r.hipName,
       consentRequestId: r.consentRequestId,
-      isNew: since !== null && r.createdAt > since,
+      isNew: newRecordIds.has(r.recordId),
       attachment: r.attachmentViewer
         ? { viewer: r.attachmentViewer as AttachmentInfo["viewer"], title: r.attachmentTitle }
         : null,
     })),
     filter: f,
     pageSize: TIMELINE_PAGE_SIZE,
-    total: counts?.total ?? 0,
-    newCount: counts?.newCount ?? 0,
+    total: Math.min(total, TIMELINE_COUNT_CAP),
+    totalCapped: total > TIMELINE_COUNT_CAP,
+    newCount: Math.min(newCount, TIMELINE_COUNT_CAP),
     since: since?.toISOString() ?? null,
     older: hasOlder && last ? toCursor(last) : null,
     newer: hasNewer && first ? toCursor(first) : null,
-    facets,
+    facets: facetsOf(records),
   };
 }
 
-async function loadFacets(db: DbOrTx, patientId: string): Promise<TimelinePage["facets"]> {
-  const visible = and(eq(timelineItems.patientId, patientId), sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`);
-  const [hips, types] = await Promise.all([
-    db
-      .select({ id: timelineItems.hipId, name: sql<string | null>`max(${timelineItems.hipName})`, count: count() })
-      .from(timelineItems)
-      .where(visible)
-      .groupBy(timelineItems.hipId),
-    db
-      .select({ hiType: timelineItems.hiType, count: count() })
-      .from(timelineItems)
-      .where(visible)
-      .groupBy(timelineItems.hiType),
-  ]);
+/** Matching items, counted up to one past the cap (so "more than the cap" is detectable). */
+async function cappedCount(db: DbOrTx, where: SQL[]): Promise<number> {
+  const limited = db
+    .select({ one: sql`1` })
+    .from(timelineItems)
+    .where(and(...where))
+    .limit(TIMELINE_COUNT_CAP + 1)
+    .as("limited");
+  const [row] = await db.select({ n: count() }).from(limited);
+  return row?.n ?? 0;
+}
+
+function facetsOf(records: { hipId: string | null; hipName: string | null; hiType: string | null }[]): TimelinePage["facets"] {
+  const hips = new Map<string, { id: string; name: string | null; records: number }>();
+  const types = new Map<string | null, { hiType: string | null; records: number }>();
+  for (const r of records) {
+    if (r.hipId) {
+      const h = hips.get(r.hipId) ?? { id: r.hipId, name: null, records: 0 };
+      h.name ??= r.hipName;
+      h.records += 1;
+      hips.set(r.hipId, h);
+    }
+    const t = types.get(r.hiType) ?? { hiType: r.hiType, records: 0 };
+    t.records += 1;
+    types.set(r.hiType, t);
+  }
   return {
-    hips: hips
-      .filter((h): h is typeof h & { id: string } => h.id !== null)
-      .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
-    types: types.sort((a, b) => (a.hiType ?? "~").localeCompare(b.hiType ?? "~")),
+    hips: [...hips.values()].sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
+    types: [...types.values()].sort((a, b) => (a.hiType ?? "~").localeCompare(b.hiType ?? "~")),
   };
 }
 
@@ -419,6 +448,36 @@ export async function getAttachment(recordId: string, locator: string): Promise<
   return { ...read, filename: attachmentFilename(read.info, read.serveAs) };
 }
 
+export type AttachmentForViewer = {
+  record: Pick<RecordMeta, "id" | "patientId" | "patientName" | "hipName" | "hiType" | "consentRequestId">;
+  info: AttachmentInfo;
+};
+
+/**
+ * What the viewer page shows around an attachment (title, type, warnings), without its bytes.
+ * Not audited itself: the viewer's request for the bytes is (`getAttachment`).
+ */
+export async function getAttachmentForViewer(recordId: string, locator: string): Promise<AttachmentForViewer> {
+  const actor = await requireRole("clinician");
+  const db = await getDb();
+  const rec = await findVisibleRecord(db, actor, recordId, { withBundle: true });
+  if (!rec || !rec.bundle) notFound();
+  const att = locateAttachment(rec.bundle, locator);
+  if (!att) notFound();
+  const [p] = await db.select({ name: patients.name }).from(patients).where(eq(patients.id, rec.patientId)).limit(1);
+  return {
+    record: {
+      id: rec.id,
+      patientId: rec.patientId,
+      patientName: p?.name ?? null,
+      hipName: rec.hipName,
+      hiType: rec.hiType,
+      consentRequestId: rec.consentRequestId,
+    },
+    info: describeAttachment(att, locator, env().attachmentInlineMaxBytes),
+  };
+}
+
 const EXTENSIONS: Record<string, string> = {
   "application/pdf": "pdf",
   "image/png": "png",
@@ -526,7 +585,7 @@ async function loadTrendSeries(db: DbOrTx, patientId: string, codes: string[]): 
       and(
         eq(timelineItems.patientId, patientId),
         eq(timelineItems.resourceType, "Observation"),
-        sql`${timelineItems.recordId} in ${visibleRecordIds(patientId)}`,
+        itemIsVisible(patientId),
         sql`(${timelineItems.detail}->>'trendKey' in (${keyList})
           or exists (select 1 from jsonb_array_elements(case jsonb_typeof(${timelineItems.detail}->'components')
               when 'array' then ${timelineItems.detail}->'components' else '[]'::jsonb end) c

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { consentArtefacts, consentRequests, healthRecords, patientAccess, type HealthRecord } from "@/db/schema";
+import { consentArtefacts, consentRequests, healthRecords, patientAccess, timelineItems, type HealthRecord } from "@/db/schema";
 import type { Actor } from "@/lib/auth/session";
 import { isUuid } from "./schemas";
 
@@ -23,12 +23,14 @@ export function recordIsVisible(): SQL {
 }
 
 /**
- * The ids of a patient's visible records, as a subquery for `timeline_items.record_id in (…)`.
- * A patient has far fewer records than items, so this semi-join is cheap.
+ * Items of a patient's visible records, as a condition on `timeline_items`. Written as "not one of
+ * the hidden records" rather than "one of the visible ones": hidden records are few (usually
+ * none), so the planner keeps walking the (patient, date) index and stops after one page, where
+ * an `in (visible…)` semi-join made it fetch and sort all 10,000 items first (20 ms → 1 ms).
  */
-export function visibleRecordIds(patientId: string): SQL {
-  return sql`(select ${healthRecords.id} from ${healthRecords}
-    where ${healthRecords.patientId} = ${patientId} and ${recordIsVisible()})`;
+export function itemIsVisible(patientId: string): SQL {
+  return sql`${timelineItems.recordId} not in (select ${healthRecords.id} from ${healthRecords}
+    where ${healthRecords.patientId} = ${patientId} and not ${recordIsVisible()})`;
 }
 
 /** The clinician's care relationship with a patient, or null when they have none. */

@@ -2,20 +2,21 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Notice } from "@/components/page-header";
 import { listPatientConsents } from "@/lib/consents/queries";
-import { recordPatientVisit } from "@/lib/patients/mutations";
 import { getPatient } from "@/lib/patients/queries";
 import { PatientBody } from "./patient-body";
+import { PatientTimeline } from "./timeline";
 
 export const metadata: Metadata = { title: "Patient" };
 export const dynamic = "force-dynamic";
 
 const GENDER: Record<string, string> = { M: "Male", F: "Female", O: "Other", male: "Male", female: "Female", other: "Other", unknown: "Unknown" };
 
-export default async function PatientPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function PatientPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { id } = await params;
   const patient = await getPatient(id);
   const consents = await listPatientConsents(id);
-  await recordPatientVisit(id);
+  // The visit is recorded by PatientTimeline (markVisited) after it has read the previous one,
+  // which its "New" marks compare against; recording it here first would erase that.
 
   const facts: [string, React.ReactNode][] = [
     ["ABHA address", <span key="a" className="font-mono">{patient.abhaAddress}</span>],
@@ -58,7 +59,7 @@ export default async function PatientPage({ params }: { params: Promise<{ id: st
           Records from different facilities give different names, genders or birth dates. Check with the patient.
         </Notice>
       )}
-      <PatientBody patientId={patient.id} consents={consents} />
+      <PatientBody patientId={patient.id} consents={consents} timeline={<PatientTimeline patientId={patient.id} searchParams={searchParams} />} />
     </>
   );
 }
