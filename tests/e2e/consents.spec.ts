@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { PatientsPage, type RequestChoices } from "./pages/patients";
 import { SandboxPhrPage, sandboxControl } from "./pages/sandbox-phr";
-import { SignInPage } from "./pages/sign-in";
+import { DEMO, DEMO_PASSWORD } from "./pages/sign-in";
 
 /**
  * Both parties of a consent, in two pages: the clinician in the portal, the patient on the
@@ -19,8 +19,20 @@ function randomRange(): Pick<RequestChoices, "from" | "to"> {
   return { from: day(start), to: day(end) };
 }
 
+/**
+ * Signs in once the sign-in form is hydrated: a click before hydration submits the bare HTML form
+ * (a reload with empty fields), which made these tests flaky on a busy machine.
+ */
 async function clinician(page: Page) {
-  await new SignInPage(page).signInAs("clinician");
+  await page.goto("/sign-in");
+  await page.waitForFunction(() => {
+    const form = document.querySelector("form");
+    return Boolean(form && Object.keys(form).some((k) => k.startsWith("__react")));
+  });
+  await page.getByLabel("Email").fill(DEMO.clinician);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("button", { name: /open user menu/i })).toBeVisible();
   return new PatientsPage(page);
 }
 

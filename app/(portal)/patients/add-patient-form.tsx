@@ -22,6 +22,8 @@ export function AddPatientForm({ defaultSuffix }: { defaultSuffix: "sbx" | "abdm
       <p className="mt-1 text-sm text-slate-600">By ABHA address. If the patient is already known, you are given access to them.</p>
       <form
         noValidate
+        // Before hydration the browser posts the server action itself (never a GET with the ABHA address in the URL).
+        action={action}
         className="mt-3 space-y-3"
         onSubmit={(e) => {
           e.preventDefault();

@@ -71,6 +71,8 @@ export function ConsentRequestForm({ initial, ctx, blocked }: { initial: Consent
   return (
     <form
       noValidate
+      // Before hydration the browser posts the server action itself; after, onSubmit keeps the fields.
+      action={action}
       aria-describedby="request-intro"
       className="space-y-6"
       onSubmit={(e) => {
