@@ -224,7 +224,7 @@ function AskedVsGranted({ c }: { c: ConsentDetail }) {
             <span key={h.id}>
               {i > 0 && ", "}
               {h.name ?? h.id}
-              {h.status !== "GRANTED" && <span className="font-medium"> ({STATUS_INFO[h.status].label.toLowerCase()} since)</span>}
+              {h.status !== "GRANTED" && <span className="font-medium"> — since {STATUS_INFO[h.status].label.toLowerCase()}</span>}
             </span>
           ))}
         </>
