@@ -204,6 +204,8 @@ export function consentListItem(c: Consent) {
     period: { from: c.period.from, to: c.period.to, expiry: c.period.expiry },
     c_at: c.createdAt,
     u_at: c.updatedAt,
+    // Not in EKA's published schema: the patient's denial reason, as an optional extra field.
+    ...(c.status === "DENIED" && c.denyReason ? { reason: c.denyReason } : {}),
   };
 }
 

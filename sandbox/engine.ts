@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { SandboxConfig, SandboxSettings } from "./config";
 import { defaultFaults, type Faults } from "./faults";
-import { assignBundles, buildPushPages, loadBundles, type BundleFile } from "./hip";
+import { assignBundles, buildPushPages, loadBundles, personaliseBundle, type BundleFile } from "./hip";
 import { ekaError } from "./http";
 import type { Artefact, Consent, ConsentStatus, Notice, OnPushReport, Store } from "./state";
 import { WebhookQueue } from "./webhooks";
@@ -518,7 +518,12 @@ export class SandboxEngine {
               this.notice("error", `Bundle ${file} is no longer in the bundle folder; care context ${cc.id} skipped.`, consent.patient.healthId);
               continue;
             }
-            entries.push({ careContextId: cc.id, text, bundle: file });
+            // The sandbox's own invented bundles are stood in for every patient, so they are
+            // re-addressed to the patient this HIP is sending for; external folders (the real
+            // public examples) go out byte-for-byte.
+            const own = !this.config.bundlesDir;
+            const seed = own ? findPatient(consent.patient.healthId) : undefined;
+            entries.push({ careContextId: cc.id, text: seed ? personaliseBundle(text, seed) : text, bundle: file });
           }
         }
         if (entries.length === 0) continue;
@@ -616,6 +621,8 @@ export class SandboxEngine {
         // EKA's PHR webhook page lists lower-case values; the ABDM notification keeps upper case.
         status: status.toLowerCase(),
         consent_id: consent.consentId ?? "",
+        // An extension (ABDM's notify carries no reason): the patient's words when they denied.
+        ...(status === "DENIED" && consent.denyReason ? { reason: consent.denyReason } : {}),
         notification: {
           consentRequestId: a.consentUpdateId === "consent" && consent.consentId ? consent.consentId : consent.consentInitId,
           status,

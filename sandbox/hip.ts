@@ -252,3 +252,40 @@ function corruptTag(content: string): string {
   b[b.length - 1] ^= 0x01;
   return b.toString("base64");
 }
+
+/**
+ * Rewrites the Patient resources of one of the sandbox's own bundles to `patient` (name, gender,
+ * year of birth, ABHA address/number identifiers), so the portal learns consistent demographics.
+ * Text that is not a JSON bundle is returned unchanged.
+ */
+export function personaliseBundle(
+  text: string,
+  patient: { name: string; gender: "F" | "M" | "O"; yearOfBirth: number; healthId: string; abhaNumber: string },
+): string {
+  let bundle: Json;
+  try {
+    bundle = JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+  const entries = Array.isArray(bundle.entry) ? (bundle.entry as Json[]) : [];
+  let changed = false;
+  for (const e of entries) {
+    const r = e.resource as Json | undefined;
+    if (!r || r.resourceType !== "Patient") continue;
+    const [given, ...rest] = patient.name.split(" ");
+    r.name = [{ text: patient.name, given: [given], family: rest.join(" ") || undefined }];
+    r.gender = { F: "female", M: "male", O: "other" }[patient.gender];
+    const old = typeof r.birthDate === "string" ? r.birthDate : "";
+    r.birthDate = `${patient.yearOfBirth}${old.length >= 10 ? old.slice(4, 10) : "-01-01"}`;
+    if (Array.isArray(r.identifier)) {
+      for (const id of r.identifier as Json[]) {
+        const v = String(id.value ?? "");
+        if (v.includes("@")) id.value = patient.healthId;
+        else if (/^\d{2}-\d{4}-\d{4}-\d{4}$/.test(v)) id.value = patient.abhaNumber;
+      }
+    }
+    changed = true;
+  }
+  return changed ? JSON.stringify(bundle) : text;
+}

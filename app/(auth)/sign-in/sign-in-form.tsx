@@ -2,7 +2,7 @@
 
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 
 function describe(error: string | undefined | null): string | null {
   if (!error) return null;
@@ -35,6 +35,13 @@ export function SignInForm({
   const router = useRouter();
   const [error, setError] = useState<string | null>(describe(initialError));
   const [pending, setPending] = useState(false);
+  // Until React has hydrated, a click would submit the form natively; keep it disabled so the
+  // password can never travel in a URL or reach the page as a plain form post.
+  const hydrated = useSyncExternalStore(
+    () => () => {},
+    () => true,
+    () => false,
+  );
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -57,7 +64,7 @@ export function SignInForm({
 
   return (
     <div className="space-y-4">
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <form method="post" onSubmit={onSubmit} className="space-y-4" noValidate>
         <div>
           <label htmlFor="email" className="block text-sm font-medium text-slate-800">
             Email
@@ -89,7 +96,7 @@ export function SignInForm({
         </div>
         <button
           type="submit"
-          disabled={pending}
+          disabled={pending || !hydrated}
           className="w-full rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-800 disabled:opacity-60"
         >
           {pending ? "Signing in…" : "Sign in"}
