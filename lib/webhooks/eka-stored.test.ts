@@ -46,7 +46,7 @@ fhir.describe("EKA-stores mode: FHIR retrieve per care context after GRANTED", (
     expect((await cc(ids["cc-refused"])).stageReason).toMatch(/FHIR retrieve failed: http 400/);
 
     // Nothing is due until the backoff has passed.
-    expect((await fetchEkaStoredRecords()).claimed).toBe(0);
+    expect((await fetchEkaStoredRecords({ now: new Date(later.nextFetchAt!.getTime() - 1) })).claimed).toBe(0);
 
     // The HIP's data reaches EKA; the next due attempt stores it. Stored ones are not fetched again.
     env.eka.retrieve.set("cc-later", JSON.stringify(fhir.readJson("prescription-3.json")));
