@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupKeyOf, groupLabel, groupTimeline, timeOfDay } from "./grouping";
+import { blocksByRecord, groupKeyOf, groupLabel, groupTimeline, timeOfDay } from "./grouping";
 
 const item = (dateText: string | null, dateSort: string | null = null) => ({ dateText, dateSort });
 
@@ -51,5 +51,23 @@ describe("timeline grouping", () => {
     expect(timeOfDay("2020-07-09T00:00:00+05:30")).toBeNull();
     expect(timeOfDay("2020-07-09")).toBeNull();
     expect(timeOfDay(null)).toBeNull();
+  });
+});
+
+describe("record blocks", () => {
+  it("joins consecutive items of a record and puts the report or admission first", () => {
+    const it = (recordId: string, resourceType: string, title: string) => ({ recordId, resourceType, title });
+    const blocks = blocksByRecord([
+      it("a", "Observation", "Hb"),
+      it("a", "DiagnosticReport", "CBC"),
+      it("a", "Observation", "Platelets"),
+      it("b", "Condition", "Fever"),
+      it("a", "Observation", "Later"),
+    ]);
+    expect(blocks.map((b) => [b.recordId, b.items.map((i) => i.title)])).toEqual([
+      ["a", ["CBC", "Hb", "Platelets"]],
+      ["b", ["Fever"]],
+      ["a", ["Later"]],
+    ]);
   });
 });

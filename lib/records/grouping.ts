@@ -74,3 +74,29 @@ export function timeOfDay(dateText: string | null): string | null {
   const comma = full.lastIndexOf(", ");
   return comma >= 0 ? full.slice(comma + 2) : null;
 }
+
+export type RecordBlock<T> = { recordId: string; items: T[] };
+
+// The resource that stands for a record's content goes first in its block: the report above its
+// results, the admission above what happened during it.
+const LEAD_TYPES: Record<string, number> = { Encounter: 0, DiagnosticReport: 1, Invoice: 1, DocumentReference: 2 };
+
+/**
+ * Consecutive items of one record within a day form a block (the timeline orders a record's items
+ * at one instant together), so source and consent are said once per record, not per line.
+ */
+export function blocksByRecord<T extends { recordId: string; resourceType: string }>(items: T[]): RecordBlock<T>[] {
+  const blocks: RecordBlock<T>[] = [];
+  for (const item of items) {
+    const last = blocks[blocks.length - 1];
+    if (last && last.recordId === item.recordId) last.items.push(item);
+    else blocks.push({ recordId: item.recordId, items: [item] });
+  }
+  for (const b of blocks) {
+    b.items = b.items
+      .map((item, i) => ({ item, i }))
+      .sort((x, y) => (LEAD_TYPES[x.item.resourceType] ?? 9) - (LEAD_TYPES[y.item.resourceType] ?? 9) || x.i - y.i)
+      .map((x) => x.item);
+  }
+  return blocks;
+}

@@ -145,21 +145,24 @@ function filterConditions(patientId: string, f: TimelineFilter): SQL[] {
   return where;
 }
 
-// Newest first; undated items last; the id breaks ties so keyset paging is total.
-const ORDER_DESC = sql`${timelineItems.dateSort} desc nulls last, ${timelineItems.id} desc`;
-const ORDER_ASC = sql`${timelineItems.dateSort} asc nulls first, ${timelineItems.id} asc`;
+// Newest first; undated items last; then by record, so a record's items at one instant stay
+// together (the page shows them as one block); the id makes the order total for keyset paging.
+const ORDER_DESC = sql`${timelineItems.dateSort} desc nulls last, ${timelineItems.recordId} desc, ${timelineItems.id} desc`;
+const ORDER_ASC = sql`${timelineItems.dateSort} asc nulls first, ${timelineItems.recordId} asc, ${timelineItems.id} asc`;
 
 /** Rows strictly after `c` in display order (older), or strictly before it (newer). */
 function keysetCondition(c: TimelineCursor, direction: "older" | "newer"): SQL {
   const d = c.dateSort ? ts(new Date(c.dateSort)) : null;
+  const tie = direction === "older" ? sql`<` : sql`>`;
+  const sameDateTie = sql`(${timelineItems.recordId}, ${timelineItems.id}) ${tie} (${c.recordId}::uuid, ${c.id}::uuid)`;
   if (direction === "older") {
     return d
-      ? sql`(${timelineItems.dateSort} < ${d} or (${timelineItems.dateSort} = ${d} and ${timelineItems.id} < ${c.id}) or ${timelineItems.dateSort} is null)`
-      : sql`(${timelineItems.dateSort} is null and ${timelineItems.id} < ${c.id})`;
+      ? sql`(${timelineItems.dateSort} < ${d} or (${timelineItems.dateSort} = ${d} and ${sameDateTie}) or ${timelineItems.dateSort} is null)`
+      : sql`(${timelineItems.dateSort} is null and ${sameDateTie})`;
   }
   return d
-    ? sql`(${timelineItems.dateSort} > ${d} or (${timelineItems.dateSort} = ${d} and ${timelineItems.id} > ${c.id}))`
-    : sql`(${timelineItems.dateSort} is not null or ${timelineItems.id} > ${c.id})`;
+    ? sql`(${timelineItems.dateSort} > ${d} or (${timelineItems.dateSort} = ${d} and ${sameDateTie}))`
+    : sql`(${timelineItems.dateSort} is not null or ${sameDateTie})`;
 }
 
 const entryColumns = {
@@ -236,7 +239,8 @@ export async function listTimeline(patientId: string, filters: TimelineFilterInp
   if (direction === "newer") page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
-  const toCursor = (r: (typeof page)[number]) => encodeCursor({ dateSort: r.dateSort?.toISOString() ?? null, id: r.id });
+  const toCursor = (r: (typeof page)[number]) =>
+    encodeCursor({ dateSort: r.dateSort?.toISOString() ?? null, recordId: r.recordId, id: r.id });
   const hasOlder = direction === "older" ? more : true;
   const hasNewer = direction === "newer" ? more : cursor !== null;
 

@@ -42,10 +42,10 @@ function b64(text: string | Buffer): string {
 
 describe("schemas", () => {
   it("round-trips cursors and ignores malformed ones", () => {
-    const c = { dateSort: "2024-01-01T04:30:00.000Z", id: "7d7f3e2e-8a43-4d7b-9b0f-3b7c1b1f2a10" };
+    const c = { dateSort: "2024-01-01T04:30:00.000Z", recordId: "0f0e3e2e-8a43-4d7b-9b0f-3b7c1b1f2a10", id: "7d7f3e2e-8a43-4d7b-9b0f-3b7c1b1f2a10" };
     expect(decodeCursor(encodeCursor(c))).toEqual(c);
-    expect(decodeCursor(encodeCursor({ dateSort: null, id: c.id }))).toEqual({ dateSort: null, id: c.id });
-    for (const bad of ["", "x", encodeCursor({ dateSort: "nope", id: c.id }), Buffer.from("2024|not-a-uuid").toString("base64url")]) {
+    expect(decodeCursor(encodeCursor({ ...c, dateSort: null }))).toEqual({ ...c, dateSort: null });
+    for (const bad of ["", "x", encodeCursor({ ...c, dateSort: "nope" }), Buffer.from("2024|not-a-uuid").toString("base64url")]) {
       expect(decodeCursor(bad)).toBeNull();
     }
   });
@@ -377,12 +377,15 @@ describe("lib/records", () => {
         code: { text: `Finding ${String(i).padStart(3, "0")}` },
         ...(i % 10 === 9 ? {} : { recordedDate: i % 3 === 0 ? "2020-05-05" : `2020-${String((i % 12) + 1).padStart(2, "0")}-01` }),
       }));
-      const bundle = syntheticBundle(resources);
-      // No Composition/Bundle date at all, so undated items stay undated and sort last.
-      delete bundle.timestamp;
-      const entries = bundle.entry as { resource: Record<string, unknown> }[];
-      delete entries[0].resource.date;
-      await storeTestBundle(t.db, patient, consent, bundle);
+      // Three records share the same dates, so ties are broken across records too.
+      for (let r = 0; r < 3; r++) {
+        const bundle = syntheticBundle(resources.filter((_, i) => i % 3 === r));
+        // No Composition/Bundle date at all, so undated items stay undated and sort last.
+        delete bundle.timestamp;
+        const entries = bundle.entry as { resource: Record<string, unknown> }[];
+        delete entries[0].resource.date;
+        await storeTestBundle(t.db, patient, consent, bundle);
+      }
     });
 
     it("pages forward through every item exactly once, and back again", async () => {
@@ -400,6 +403,13 @@ describe("lib/records", () => {
       const ids = seen.flat().map((i) => i.id);
       expect(new Set(ids).size).toBe(total);
       expect(seen.flat().slice(-total / 10 | 0).every((i) => i.dateText === null)).toBe(true);
+      // At one instant, a record's items are contiguous (shown as one block).
+      const runs = seen.flat().map((i) => `${i.dateSort}|${i.recordId}`);
+      const firstAt = new Map<string, number>();
+      runs.forEach((k, idx) => {
+        if (!firstAt.has(k)) firstAt.set(k, idx);
+        else expect(runs[idx - 1]).toBe(k);
+      });
 
       // Back from the last page: the middle page again, then the first.
       const newer1 = page.newer!;

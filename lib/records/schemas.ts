@@ -17,8 +17,8 @@ const optionalText = (max: number) =>
     .optional()
     .catch(undefined);
 
-/** A keyset position: the item's ordering instant (null for undated items) and its id. */
-export type TimelineCursor = { dateSort: string | null; id: string };
+/** A keyset position: the item's ordering instant (null for undated items), its record and its id. */
+export type TimelineCursor = { dateSort: string | null; recordId: string; id: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,7 +27,7 @@ export function isUuid(v: unknown): v is string {
 }
 
 export function encodeCursor(c: TimelineCursor): string {
-  return Buffer.from(`${c.dateSort ?? "-"}|${c.id}`, "utf8").toString("base64url");
+  return Buffer.from(`${c.dateSort ?? "-"}|${c.recordId}|${c.id}`, "utf8").toString("base64url");
 }
 
 /** Decodes a cursor from the URL; anything malformed is treated as "no cursor" (first page). */
@@ -39,11 +39,11 @@ export function decodeCursor(raw: unknown): TimelineCursor | null {
   } catch {
     return null;
   }
-  const [d, id, ...rest] = text.split("|");
-  if (rest.length > 0 || !isUuid(id)) return null;
-  if (d === "-") return { dateSort: null, id };
+  const [d, recordId, id, ...rest] = text.split("|");
+  if (rest.length > 0 || !isUuid(recordId) || !isUuid(id)) return null;
+  if (d === "-") return { dateSort: null, recordId, id };
   const t = Date.parse(d);
-  return Number.isNaN(t) ? null : { dateSort: new Date(t).toISOString(), id };
+  return Number.isNaN(t) ? null : { dateSort: new Date(t).toISOString(), recordId, id };
 }
 
 const cursorParam = z

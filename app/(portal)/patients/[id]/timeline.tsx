@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { EmptyState } from "@/components/page-header";
 import { Flag } from "@/components/records/format";
-import { formatFhirDate, parseFhirDate } from "@/lib/fhir/dates";
+import { parseFhirDate } from "@/lib/fhir/dates";
 import { HI_TYPE_LABELS, isHiType } from "@/lib/fhir/hi-type";
-import { groupTimeline, timeOfDay } from "@/lib/records/grouping";
+import { blocksByRecord, groupTimeline, timeOfDay } from "@/lib/records/grouping";
 import { markVisited } from "@/lib/records/mutations";
 import { listTimeline, TIMELINE_COUNT_CAP, type TimelineEntry, type TimelinePage } from "@/lib/records/queries";
 import type { TimelineFilterInput } from "@/lib/records/schemas";
@@ -117,9 +117,9 @@ export async function PatientTimeline({ patientId, searchParams }: { patientId: 
                 {g.label}
                 {g.note && <span className="text-xs font-normal text-slate-600">({g.note})</span>}
               </h4>
-              <ul className="space-y-2">
-                {g.items.map((item) => (
-                  <TimelineItem key={item.id} item={item} showTime={g.precision === "day"} />
+              <ul className="space-y-3">
+                {blocksByRecord(g.items).map((b) => (
+                  <RecordBlockView key={`${b.recordId}-${b.items[0].id}`} items={b.items} showTime={g.precision === "day"} />
                 ))}
               </ul>
             </li>
@@ -226,57 +226,104 @@ function dateNote(item: TimelineEntry): string | null {
   return null;
 }
 
-function TimelineItem({ item, showTime }: { item: TimelineEntry; showTime: boolean }) {
-  const time = showTime ? timeOfDay(item.dateText) : null;
+/** One record's items on one day: source, consent and arrival said once, then a line per item. */
+function RecordBlockView({ items, showTime }: { items: TimelineEntry[]; showTime: boolean }) {
+  const lead = items[0];
+  const times = new Set(items.map((i) => (showTime ? timeOfDay(i.dateText) : null)));
+  const sharedTime = times.size === 1 ? [...times][0] : null;
+  const isNew = items.some((i) => i.isNew);
+  // Said once in the header when every line shares it (a lab panel's "Laboratory report").
+  const sections = new Set(items.map((i) => i.section));
+  const sharedSection = sections.size === 1 && items.length > 1 ? lead.section : null;
+  return (
+    <li
+      data-testid="timeline-record"
+      className={`rounded-md border border-slate-200 bg-white ${isNew ? "border-l-4 border-l-brand-600" : ""}`}
+    >
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-100 px-3 py-1.5 text-xs">
+        {sharedTime && <span className="font-medium text-slate-700 tabular-nums">{sharedTime}</span>}
+        <span data-testid="hi-type" className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-800">
+          {hiTypeLabel(lead.hiType)}
+        </span>
+        <span className="text-slate-700">{lead.hipName ?? lead.hipId ?? "Unknown facility"}</span>
+        {sharedSection && <span className="text-slate-600">· {sharedSection}</span>}
+        {isNew && (
+          <span className="rounded bg-brand-700 px-1.5 py-0.5 font-semibold text-white">
+            <span aria-hidden="true">● </span>New<span className="sr-only"> since your last visit</span>
+          </span>
+        )}
+        <span className="ml-auto flex gap-3">
+          <Link href={`/records/${lead.recordId}`} className="text-brand-800 underline">
+            Open record<span className="sr-only">: {hiTypeLabel(lead.hiType)} from {lead.hipName ?? "unknown facility"}</span>
+          </Link>
+          <Link href={`/consents/${lead.consentRequestId}`} className="text-brand-800 underline">
+            Consent<span className="sr-only"> under which this record was shared</span>
+          </Link>
+        </span>
+      </div>
+      <ul className="divide-y divide-slate-100">
+        {items.map((item) => (
+          <TimelineItem
+            key={item.id}
+            item={item}
+            time={sharedTime ? null : showTime ? timeOfDay(item.dateText) : null}
+            showTimeColumn={!sharedTime && showTime}
+            showSection={!sharedSection}
+          />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function TimelineItem({ item, time, showTimeColumn, showSection }: { item: TimelineEntry; time: string | null; showTimeColumn: boolean; showSection: boolean }) {
+  const section = showSection ? item.section : null;
   const note = dateNote(item);
   const recordHref = `/records/${item.recordId}${item.resourceId ? `?resource=${encodeURIComponent(item.resourceId)}` : ""}`;
   const detail = item.summary ?? item.value;
   return (
-    <li className={`rounded-md border bg-white px-3 py-2 ${item.isNew ? "border-brand-600 ring-1 ring-brand-600/30" : "border-slate-200"}`}>
-      <div className="flex flex-wrap items-start gap-x-4 gap-y-1">
-        <div className="w-20 shrink-0 pt-0.5 text-xs text-slate-600 tabular-nums">
-          {time ? (
+    <li data-testid="timeline-item" className="flex gap-3 px-3 py-1.5">
+      {showTimeColumn && (
+        <div className="w-16 shrink-0 pt-0.5 text-xs text-slate-600 tabular-nums">
+          {time && (
             <time dateTime={parseFhirDate(item.dateText)?.instant} title={`As sent: ${item.dateText}`}>
               {time}
             </time>
-          ) : item.dateText && item.datePrecision !== "datetime" && item.datePrecision !== "day" ? (
-            <span title={`As sent: ${item.dateText}`}>{formatFhirDate(item.dateText)}</span>
-          ) : null}
+          )}
         </div>
-        <div className="min-w-0 flex-1">
-          <div className="flex flex-wrap items-center gap-2 text-xs">
-            <span className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-800">{hiTypeLabel(item.hiType)}</span>
-            {item.kind && <span className="text-slate-600">{KIND_LABELS[item.kind] ?? item.kind}</span>}
-            {item.isNew && (
-              <span className="rounded bg-brand-700 px-1.5 py-0.5 font-semibold text-white">
-                <span aria-hidden="true">● </span>New<span className="sr-only"> since your last visit</span>
-              </span>
-            )}
-            {item.abnormal && <Flag direction="abnormal" />}
-          </div>
-          <p className="mt-0.5 text-sm">
-            <Link href={recordHref} className="font-semibold text-brand-800 underline-offset-2 hover:underline">
-              {item.title}
-            </Link>
-            {detail && <span className="text-slate-800"> — {detail}</span>}
+      )}
+      <div className="min-w-0 flex-1 text-sm">
+        <p>
+          <span className="mr-2 text-xs text-slate-600">{item.kind ? (KIND_LABELS[item.kind] ?? item.kind) : item.resourceType}</span>
+          <Link href={recordHref} className="font-semibold text-brand-800 underline-offset-2 hover:underline">
+            {item.title}
+          </Link>
+          {detail && <span className="text-slate-800"> — {detail}</span>}
+          {item.abnormal && (
+            <span className="ml-2 align-middle">
+              <Flag direction="abnormal" />
+            </span>
+          )}
+        </p>
+        {(note || section || (item.attachment && item.attachment.viewer !== "none")) && (
+          <p className="text-xs text-slate-600">
+            {[
+              note,
+              section,
+              item.attachment && item.attachment.viewer !== "none"
+                ? item.attachment.viewer === "pdf"
+                  ? "PDF attached"
+                  : item.attachment.viewer === "image"
+                    ? "Image attached"
+                    : item.attachment.viewer === "link"
+                      ? "Linked file (not stored)"
+                      : "File attached"
+                : null,
+            ]
+              .filter(Boolean)
+              .join(" · ")}
           </p>
-          {note && <p className="text-xs text-slate-600">{note}</p>}
-          <p className="mt-0.5 text-xs text-slate-600">
-            {item.hipName ?? item.hipId ?? "Unknown facility"}
-            {item.section && <> · {item.section}</>}
-            {item.attachment && item.attachment.viewer !== "none" && (
-              <>
-                {" · "}
-                <span aria-hidden="true">📎 </span>
-                {item.attachment.viewer === "pdf" ? "PDF attached" : item.attachment.viewer === "image" ? "Image attached" : item.attachment.viewer === "link" ? "Linked file" : "File attached"}
-              </>
-            )}
-            {" · "}
-            <Link href={`/consents/${item.consentRequestId}`} className="text-brand-800 underline">
-              Consent<span className="sr-only"> under which this record was shared</span>
-            </Link>
-          </p>
-        </div>
+        )}
       </div>
     </li>
   );

@@ -6,13 +6,27 @@ import { HI_TYPE_LABELS, isHiType } from "@/lib/fhir/hi-type";
 import { getAttachmentForViewer } from "@/lib/records/queries";
 
 export const metadata: Metadata = { title: "Attachment" };
+
+const TYPE_LABELS: Record<string, string> = {
+  "application/pdf": "PDF",
+  "image/png": "PNG image",
+  "image/jpeg": "JPEG image",
+  "image/gif": "GIF image",
+  "image/webp": "WebP image",
+  "application/dicom": "DICOM file",
+};
+
+/** The file type as proven by its bytes (never the sender's label). */
+function typeLabel(sniffed: string | null): string {
+  return sniffed ? (TYPE_LABELS[sniffed] ?? sniffed) : "File of unknown type";
+}
 export const dynamic = "force-dynamic";
 
 /**
  * The in-portal viewer for one attachment: context (record, facility, warnings) around the bytes,
- * which the attachment route serves with a sandbox CSP. PDFs go in an `<iframe sandbox>` with no
- * tokens at all (no scripts, no forms, no top navigation, no same-origin), images in an `<img>`.
- * Anything else is never previewed here; it is offered as a download.
+ * which the attachment route serves with a sandbox CSP, nosniff and a type proven by the bytes.
+ * PDFs go in an `<object>` (the browser's own viewer, the document sandboxed by that CSP), images
+ * in an `<img>` (which never runs scripts). Anything else is never previewed; it is a download.
  */
 export default async function AttachmentPage({
   params,
@@ -28,7 +42,7 @@ export default async function AttachmentPage({
   const { record, info } = await getAttachmentForViewer(id, ref);
   const src = `/api/records/${record.id}/attachments?ref=${encodeURIComponent(ref)}`;
   const name = info.title ?? (info.viewer === "pdf" ? "PDF document" : info.viewer === "image" ? "Image" : "Attachment");
-  const typeLabel = record.hiType && isHiType(record.hiType) ? HI_TYPE_LABELS[record.hiType] : "Health record";
+  const recordLabel = record.hiType && isHiType(record.hiType) ? HI_TYPE_LABELS[record.hiType] : "Health record";
   const size = formatBytes(info.size);
 
   return (
@@ -43,7 +57,7 @@ export default async function AttachmentPage({
         </Link>
         <span aria-hidden="true" className="px-1 text-slate-400">/</span>
         <Link href={`/records/${record.id}`} className="text-brand-800 underline-offset-2 hover:underline">
-          {typeLabel}
+          {recordLabel}
         </Link>
         <span aria-hidden="true" className="px-1 text-slate-400">/</span>
         <span aria-current="page" className="text-slate-600">
@@ -54,7 +68,7 @@ export default async function AttachmentPage({
         <div>
           <h1 className="text-xl font-semibold text-slate-900">{name}</h1>
           <p className="text-sm text-slate-600">
-            {[info.sniffedType === "application/pdf" ? "PDF" : info.sniffedType, size, record.hipName ? `from ${record.hipName}` : null].filter(Boolean).join(" · ")}
+            {[typeLabel(info.sniffedType), size, record.hipName ? `from ${record.hipName}` : null].filter(Boolean).join(" · ")}
           </p>
         </div>
         <div className="flex gap-2">
@@ -75,13 +89,18 @@ export default async function AttachmentPage({
         </p>
       )}
       {info.viewer === "pdf" ? (
-        <iframe
-          src={src}
-          sandbox=""
-          title={`${name} (PDF viewer)`}
-          className="h-[80vh] w-full rounded-lg border border-slate-300 bg-white"
-          referrerPolicy="no-referrer"
-        />
+        // An <object>, not <iframe sandbox>: Chromium refuses to run its PDF viewer inside a
+        // sandboxed frame (it shows a blocked-page icon), but does render a PDF whose response
+        // carries `Content-Security-Policy: sandbox`, which the attachment route always sends.
+        <object data={src} type="application/pdf" aria-label={`${name} (PDF)`} className="h-[80vh] w-full rounded-lg border border-slate-300 bg-white">
+          <p className="p-4 text-sm text-slate-700">
+            This browser cannot show PDFs inside the page.{" "}
+            <a href={`${src}&download=1`} download className="font-medium text-brand-800 underline">
+              Download the PDF
+            </a>{" "}
+            to read it.
+          </p>
+        </object>
       ) : info.viewer === "image" ? (
         <div className="rounded-lg border border-slate-300 bg-white p-2">
           {/* eslint-disable-next-line @next/next/no-img-element -- served by our route with its own headers; next/image would proxy and cache health data */}
