@@ -27,19 +27,33 @@ describe("timeline grouping", () => {
     expect(groupLabel("undated").label).toBe("Undated");
   });
 
-  it("merges consecutive items of a day and keeps the given order", () => {
+  it("has one group per day, newest day first, partial and undated groups after", () => {
     const groups = groupTimeline([
       item("2024-01-05T10:00:00+05:30"),
+      item(null),
       item("2024-01-05"),
       item("2023-12-31T23:59:00+05:30"),
       item("2023"),
-      item(null),
     ]);
     expect(groups.map((g) => [g.key, g.items.length])).toEqual([
       ["2024-01-05", 2],
       ["2023-12-31", 1],
       ["2023", 1],
       ["undated", 1],
+    ]);
+  });
+
+  it("does not show a day twice when zones interleave the instant order", () => {
+    // By instant: 10 Jul 06:15 IST, then 9 Jul 15:37 -06:00 (= 10 Jul 03:07 IST), then 9 Jul 14:58 IST.
+    const groups = groupTimeline([
+      item("2020-07-10T11:45:00+11:00", "2020-07-10T00:45:00.000Z"),
+      item("2020-07-09T15:37:00-06:00", "2020-07-09T21:37:00.000Z"),
+      item("2020-07-10", "2020-07-09T18:30:00.000Z"),
+      item("2020-07-09T14:58:00+05:30", "2020-07-09T09:28:00.000Z"),
+    ]);
+    expect(groups.map((g) => [g.key, g.items.map((i) => i.dateText)])).toEqual([
+      ["2020-07-10", ["2020-07-10T11:45:00+11:00", "2020-07-10"]],
+      ["2020-07-09", ["2020-07-09T15:37:00-06:00", "2020-07-09T14:58:00+05:30"]],
     ]);
   });
 
@@ -55,7 +69,7 @@ describe("timeline grouping", () => {
 });
 
 describe("record blocks", () => {
-  it("joins consecutive items of a record and puts the report or admission first", () => {
+  it("joins a day's items of a record into one block and puts the report or admission first", () => {
     const it = (recordId: string, resourceType: string, title: string) => ({ recordId, resourceType, title });
     const blocks = blocksByRecord([
       it("a", "Observation", "Hb"),
@@ -65,9 +79,8 @@ describe("record blocks", () => {
       it("a", "Observation", "Later"),
     ]);
     expect(blocks.map((b) => [b.recordId, b.items.map((i) => i.title)])).toEqual([
-      ["a", ["CBC", "Hb", "Platelets"]],
+      ["a", ["CBC", "Hb", "Platelets", "Later"]],
       ["b", ["Fever"]],
-      ["a", ["Later"]],
     ]);
   });
 });

@@ -46,19 +46,26 @@ export function groupLabel(key: string): { label: string; note: string | null; p
   return { label: `${weekday}, ${d} ${MONTHS[m - 1]} ${y}`, note: null, precision: "day" };
 }
 
-/** Consecutive items with the same key share a group; order is kept as given (newest first). */
+/**
+ * Items of a page grouped by day as written. Order is by instant, but a day as written is not an
+ * instant range: `2020-07-09T15:37-06:00` sorts among 10 July (IST) items. Rather than show
+ * "9 July" twice, a page has one group per day, newest day first (a partial `2019` after the
+ * days of 2019 it spans the start of, "Undated" last), items inside keeping their order.
+ */
 export function groupTimeline<T extends Groupable>(items: T[]): TimelineGroup<T>[] {
-  const groups: TimelineGroup<T>[] = [];
+  const byKey = new Map<string, TimelineGroup<T>>();
   for (const item of items) {
     const key = groupKeyOf(item);
-    const last = groups[groups.length - 1];
-    if (last && last.key === key) {
-      last.items.push(item);
-      continue;
-    }
-    groups.push({ key, ...groupLabel(key), items: [item] });
+    const group = byKey.get(key);
+    if (group) group.items.push(item);
+    else byKey.set(key, { key, ...groupLabel(key), items: [item] });
   }
-  return groups;
+  return [...byKey.values()].sort((a, b) => {
+    if (a.key === b.key) return 0;
+    if (a.key === "undated") return 1;
+    if (b.key === "undated") return -1;
+    return a.key < b.key ? 1 : -1;
+  });
 }
 
 /**
@@ -79,24 +86,24 @@ export type RecordBlock<T> = { recordId: string; items: T[] };
 
 // The resource that stands for a record's content goes first in its block: the report above its
 // results, the admission above what happened during it.
-const LEAD_TYPES: Record<string, number> = { Encounter: 0, DiagnosticReport: 1, Invoice: 1, DocumentReference: 2 };
+const LEAD_TYPES: Record<string, number> = { Encounter: 0, DiagnosticReport: 1, Invoice: 1 };
 
 /**
- * Consecutive items of one record within a day form a block (the timeline orders a record's items
- * at one instant together), so source and consent are said once per record, not per line.
+ * A day's items by record: one block per record, in the order the records first appear (newest
+ * first), so source and consent are said once per record and day, not per line.
  */
 export function blocksByRecord<T extends { recordId: string; resourceType: string }>(items: T[]): RecordBlock<T>[] {
-  const blocks: RecordBlock<T>[] = [];
+  const blocks = new Map<string, RecordBlock<T>>();
   for (const item of items) {
-    const last = blocks[blocks.length - 1];
-    if (last && last.recordId === item.recordId) last.items.push(item);
-    else blocks.push({ recordId: item.recordId, items: [item] });
+    const block = blocks.get(item.recordId);
+    if (block) block.items.push(item);
+    else blocks.set(item.recordId, { recordId: item.recordId, items: [item] });
   }
-  for (const b of blocks) {
+  for (const b of blocks.values()) {
     b.items = b.items
       .map((item, i) => ({ item, i }))
       .sort((x, y) => (LEAD_TYPES[x.item.resourceType] ?? 9) - (LEAD_TYPES[y.item.resourceType] ?? 9) || x.i - y.i)
       .map((x) => x.item);
   }
-  return blocks;
+  return [...blocks.values()];
 }

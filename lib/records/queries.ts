@@ -517,6 +517,7 @@ export type LabTrendPoint = {
   unit: string | null;
   low: number | null;
   high: number | null;
+  /** The HIP's name; several joined by "; " when the same measurement came from more than one. */
   hipName: string | null;
   recordId: string;
   abnormal: boolean;
@@ -526,7 +527,10 @@ export type LabTrend = {
   /** The trend key (`loinc:718-7`, `text:haemoglobin`…) as stored by `lib/fhir`. */
   code: string;
   title: string;
-  /** Distinct units among the points; more than one means values are not directly comparable. */
+  /**
+   * Distinct units among the points (as first written, compared by `unitKey`); more than one
+   * means the values are not directly comparable and are charted separately.
+   */
   units: string[];
   /** Oldest first. */
   points: LabTrendPoint[];
@@ -560,10 +564,18 @@ function trendKeysOf(detail: unknown): string[] {
   return keys;
 }
 
+/**
+ * Units as HIPs write them differ in case, spacing and micro sign (`mmol/l`, `mmol/L`,
+ * `10^3/µL`, `10^3/μL`) while meaning the same thing; this key compares them.
+ */
+export function unitKey(unit: string | null | undefined): string {
+  return (unit ?? "").normalize("NFKC").replace(/\s+/g, "").toLowerCase();
+}
+
 function normalRange(ranges: ReferenceRangeView[] | undefined, unit: string | null): { low: number | null; high: number | null } {
   const rr = (ranges ?? []).find((r) => !r.type || /normal/i.test(r.type)) ?? ranges?.[0];
   if (!rr) return { low: null, high: null };
-  const same = !rr.unit || !unit || rr.unit.replace(/\s+/g, "").toLowerCase() === unit.replace(/\s+/g, "").toLowerCase();
+  const same = !rr.unit || !unit || unitKey(rr.unit) === unitKey(unit);
   return same ? { low: rr.low, high: rr.high } : { low: null, high: null };
 }
 
@@ -597,7 +609,7 @@ async function loadTrendSeries(db: DbOrTx, patientId: string, codes: string[]): 
       ),
     );
 
-  const byKey = new Map<string, LabTrend & { seen: Set<string> }>();
+  const byKey = new Map<string, LabTrend & { seen: Map<string, LabTrendPoint> }>();
   for (const row of rows) {
     if (!row.dateSort) continue;
     const detail = (row.detail ?? {}) as Partial<ObservationValueView> & { components?: ObservationValueView[]; dateSortFrom?: string };
@@ -608,14 +620,21 @@ async function loadTrendSeries(db: DbOrTx, patientId: string, codes: string[]): 
       if (!v || !v.trendKey || !keys.includes(v.trendKey) || typeof v.valueNumber !== "number") continue;
       let s = byKey.get(v.trendKey);
       if (!s) {
-        s = { code: v.trendKey, title: v.title, units: [], points: [], seen: new Set() };
+        s = { code: v.trendKey, title: v.title, units: [], points: [], seen: new Map() };
         byKey.set(v.trendKey, s);
       }
-      const dedupe = `${row.dateSort.toISOString()}|${v.valueNumber}|${v.unit ?? ""}`;
-      if (s.seen.has(dedupe)) continue;
-      s.seen.add(dedupe);
+      // One measurement quoted by two records (a lab's report and a discharge summary citing it)
+      // is one point, with both sources named — not a two-point "trend" of the same value.
+      const dedupe = `${row.dateSort.toISOString()}|${v.valueNumber}|${unitKey(v.unit)}`;
+      const same = s.seen.get(dedupe);
+      if (same) {
+        if (row.hipName && !(same.hipName ?? "").split("; ").includes(row.hipName)) {
+          same.hipName = same.hipName ? `${same.hipName}; ${row.hipName}` : row.hipName;
+        }
+        continue;
+      }
       const range = normalRange(v.referenceRange, v.unit);
-      s.points.push({
+      const point: LabTrendPoint = {
         date: row.dateText,
         dateSort: row.dateSort.toISOString(),
         dateFrom: detail.dateSortFrom === "parent" || detail.dateSortFrom === "document" ? detail.dateSortFrom : null,
@@ -626,8 +645,10 @@ async function loadTrendSeries(db: DbOrTx, patientId: string, codes: string[]): 
         hipName: row.hipName,
         recordId: row.recordId,
         abnormal: v.abnormal === true,
-      });
-      if (v.unit && !s.units.includes(v.unit)) s.units.push(v.unit);
+      };
+      s.seen.set(dedupe, point);
+      s.points.push(point);
+      if (v.unit && !s.units.some((u) => unitKey(u) === unitKey(v.unit))) s.units.push(v.unit);
     }
   }
   return keys

@@ -9,7 +9,7 @@ import { createActor } from "@/tests/helpers/actors";
 import { setupTestDb } from "@/tests/helpers/db";
 import { requireSharedFixtures } from "@/tests/helpers/shared-fixtures";
 import { markVisited } from "./mutations";
-import { getAttachment, getRecordForView, labTrends, listTimeline, type TimelineEntry, type TimelinePage } from "./queries";
+import { getAttachment, getRecordForView, labTrends, listTimeline, unitKey, type TimelineEntry, type TimelinePage } from "./queries";
 import { decodeCursor, encodeCursor, TIMELINE_PAGE_SIZE, timelineFilterSchema } from "./schemas";
 import {
   createGrantedConsent,
@@ -166,14 +166,23 @@ describe("lib/records", () => {
       expect(JSON.stringify(row.details)).not.toMatch(/haemoglobin|hemoglobin/i);
     });
 
-    it("charts a lab test seen in two records from two HIPs", async () => {
-      // diagnosticreport-1 (HIP A) and dischargesummary-1 (HIP B) both carry LOINC 35200-5.
-      const trend = await runAs(clinician, () => labTrends(patientId, "loinc:35200-5"));
-      expect(trend.points.length).toBeGreaterThanOrEqual(2);
+    it("charts a test seen in several records from two HIPs, BP components included", async () => {
+      // opconsult-4 (HIP A), wellness-1 and wellness-2 (HIP B) all carry systolic BP (LOINC 8480-6).
+      const trend = await runAs(clinician, () => labTrends(patientId, "loinc:8480-6"));
+      expect(trend.points).toHaveLength(3);
       expect(new Set(trend.points.map((p) => p.hipName))).toEqual(new Set(["City Hospital", "Lakeside Labs"]));
       expect([...trend.points.map((p) => p.dateSort)].sort()).toEqual(trend.points.map((p) => p.dateSort));
+      const view = await runAs(clinician, () => getRecordForView(recordOf["wellness-1.json"]));
+      expect(view.trends.map((s) => s.code)).toEqual(expect.arrayContaining(["loinc:8480-6", "loinc:2339-0"]));
+    });
+
+    it("does not make a trend of one result quoted by two records", async () => {
+      // diagnosticreport-1 (HIP A) and dischargesummary-1 (HIP B) carry the same lipid panel result.
+      const trend = await runAs(clinician, () => labTrends(patientId, "loinc:35200-5"));
+      expect(trend.points).toHaveLength(1);
+      expect(trend.points[0].hipName?.split("; ").sort()).toEqual(["City Hospital", "Lakeside Labs"]);
       const view = await runAs(clinician, () => getRecordForView(recordOf["diagnosticreport-1.json"]));
-      expect(view.trends.map((s) => s.code)).toContain("loinc:35200-5");
+      expect(view.trends.map((s) => s.code)).not.toContain("loinc:35200-5");
     });
 
     it("opens a real PDF strictly decoded, audited; a pointer to a non-attachment is not found", async () => {
@@ -281,6 +290,40 @@ describe("lib/records", () => {
         ["2024-01-05", 12.8, 13, 17, "Tara Diagnostics", true],
       ]);
       expect((await runAs(clinician, () => labTrends(patient, "loinc:0000-0"))).points).toEqual([]);
+    });
+
+    it("treats units differing only in case, spacing or micro sign as one unit", async () => {
+      const c = await createGrantedConsent(t.db, patient, clinician.id, { id: "HIP-U", name: "Units Lab" });
+      for (const [i, unit] of ["mmol/l", "mmol/L", "mmol / L"].entries()) {
+        await storeTestBundle(
+          t.db,
+          patient,
+          c,
+          syntheticBundle([labObservation({ id: `ch${i}`, loinc: "2093-3", name: "Cholesterol", value: 5 + i, unit, date: `202${i}-01-01`, high: 4.5 })]),
+        );
+      }
+      const trend = await runAs(clinician, () => labTrends(patient, "loinc:2093-3"));
+      expect(trend.units).toEqual(["mmol/l"]);
+      expect(trend.points.map((p) => [p.value, p.high])).toEqual([
+        [5, 4.5],
+        [6, 4.5],
+        [7, 4.5],
+      ]);
+      expect(unitKey("10^3/µL")).toBe(unitKey("10^3/μL"));
+    });
+
+    it("counts one measurement quoted by two records once, naming both sources", async () => {
+      const a = await createGrantedConsent(t.db, patient, clinician.id, { id: "HIP-Q1", name: "Quote Lab" });
+      const b = await createGrantedConsent(t.db, patient, clinician.id, { id: "HIP-Q2", name: "Quote Hospital" });
+      for (const [c, unit] of [
+        [a, "mg/dl"],
+        [b, "mg/dL"],
+      ] as const) {
+        await storeTestBundle(t.db, patient, c, syntheticBundle([labObservation({ id: "tg", loinc: "2571-8", name: "Triglyceride", value: 150, unit, date: "2022-02-02T10:00:00+05:30" })]));
+      }
+      const trend = await runAs(clinician, () => labTrends(patient, "loinc:2571-8"));
+      expect(trend.points).toHaveLength(1);
+      expect(trend.points[0].hipName).toBe("Quote Lab; Quote Hospital");
     });
 
     it("serves declared-PDF-that-is-not, HTML and URL-only attachments safely", async () => {

@@ -57,6 +57,22 @@ export class TimelineSection {
     await expect(this.region()).toBeVisible();
   }
 
+  /** The record types offered by the filter (only those the patient has records of). */
+  async typeOptions(): Promise<string[]> {
+    return (await this.filters().getByLabel("Record type").locator("option").allTextContents()).map((t) => t.trim());
+  }
+
+  /** The distinct record pages linked from this page of the timeline. */
+  async recordHrefs(): Promise<string[]> {
+    const hrefs = await this.records().getByRole("link", { name: /Open record/ }).evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    return [...new Set(hrefs.filter((h): h is string => !!h))];
+  }
+
+  /** The item titles (links) on this page. */
+  async titles(): Promise<string[]> {
+    return (await this.items().getByRole("link").allTextContents()).map((t) => t.trim());
+  }
+
   /** Opens the record of the first item whose title matches. */
   async openItem(title: string | RegExp) {
     await this.region().getByRole("link", { name: title }).first().click();

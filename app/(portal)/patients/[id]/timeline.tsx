@@ -221,8 +221,8 @@ function TimelineFilters({ page, action, clearHref, filtered }: { page: Timeline
 function dateNote(item: TimelineEntry): string | null {
   if (item.dateText && !parseFhirDate(item.dateText)) return `Date as sent: ${item.dateText}`;
   if (item.dateText) return null;
-  if (item.dateFrom === "parent") return "No date of its own; shown on its report's date";
-  if (item.dateFrom === "document") return "No date of its own; shown on the record's date";
+  if (item.dateFrom === "parent") return "No own date; placed on its report's date";
+  if (item.dateFrom === "document") return "No own date; placed on the record's date";
   return null;
 }
 
@@ -284,7 +284,7 @@ function TimelineItem({ item, time, showTimeColumn, showSection }: { item: Timel
   return (
     <li data-testid="timeline-item" className="flex gap-3 px-3 py-1.5">
       {showTimeColumn && (
-        <div className="w-16 shrink-0 pt-0.5 text-xs text-slate-600 tabular-nums">
+        <div className="w-24 shrink-0 pt-0.5 text-xs text-slate-600 tabular-nums">
           {time && (
             <time dateTime={parseFhirDate(item.dateText)?.instant} title={`As sent: ${item.dateText}`}>
               {time}

@@ -6,7 +6,7 @@ import type { AttachmentInfo } from "@/lib/fhir/attachments";
 import { HI_TYPE_LABELS, isHiType } from "@/lib/fhir/hi-type";
 import { analyseBundle } from "@/lib/fhir/timeline";
 import { env } from "@/lib/env";
-import { getRecordForView, type LabTrend } from "@/lib/records/queries";
+import { getRecordForView, unitKey, type LabTrend } from "@/lib/records/queries";
 
 export const metadata: Metadata = { title: "Health record" };
 export const dynamic = "force-dynamic";
@@ -39,7 +39,7 @@ function attachmentViewers(bundle: unknown): Map<string, AttachmentInfo["viewer"
 function chartsOf(trend: LabTrend) {
   const units = trend.units.length > 0 ? trend.units : [null];
   return units.map((unit) => {
-    const points = trend.points.filter((p) => (unit === null ? true : p.unit === unit));
+    const points = trend.points.filter((p) => (unit === null ? true : unitKey(p.unit) === unitKey(unit)));
     const latest = [...points].reverse().find((p) => p.low !== null || p.high !== null);
     const ranges = new Set(points.filter((p) => p.low !== null || p.high !== null).map((p) => `${p.low}-${p.high}`));
     return {
