@@ -1,10 +1,12 @@
 "use client";
 
 import { signOut } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 
 export function UserMenu({ name, email, role }: { name: string; email: string; role: string }) {
   const [open, setOpen] = useState(false);
+  const router = useRouter();
   const ref = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -42,7 +44,8 @@ export function UserMenu({ name, email, role }: { name: string; email: string; r
             onClick={async () => {
               // Relative redirect: works whatever NEXTAUTH_URL says (several copies may run side by side).
               await signOut({ redirect: false });
-              window.location.assign("/sign-in");
+              router.replace("/sign-in");
+              router.refresh();
             }}
             className="mt-3 w-full rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50"
           >
