@@ -15,17 +15,10 @@ export const PURPOSES = [
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
-export const HI_TYPES = [
-  "OPConsultation",
-  "Prescription",
-  "DischargeSummary",
-  "DiagnosticReport",
-  "ImmunizationRecord",
-  "HealthDocumentRecord",
-  "WellnessRecord",
-  "Invoice",
-] as const;
-export type HiType = (typeof HI_TYPES)[number];
+// ABDM HI type codes: EKA uses ABDM's own; one list for the whole portal.
+import { HI_TYPES, type HiType } from "@/lib/fhir/hi-type";
+
+export { HI_TYPES, type HiType };
 
 export const CONSENT_STATUSES = ["REQUESTED", "GRANTED", "DENIED", "REVOKED", "EXPIRED"] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
