@@ -1,14 +1,15 @@
 import "server-only";
 import { and, count, desc, eq, gte, ilike, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { searchText } from "@/lib/forms/text";
 import { getDb } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireRole } from "@/lib/auth/session";
 
 export const auditFilterSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
-  action: z.string().trim().max(80).optional().catch(undefined),
-  actor: z.string().trim().max(200).optional().catch(undefined),
+  action: searchText(80),
+  actor: searchText(200),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { ConsentStatus } from "@/db/schema";
 import { addDays, addMonths, endOfIstDay, formatDay, isYmd, istDay, startOfIstDay } from "./dates";
 import { ALL_STATUSES, DEFAULT_HI_TYPES, HI_TYPES, PURPOSES, type HiType, type Purpose } from "./labels";
+import { searchText } from "@/lib/forms/text";
 
 export const RANGE_PRESETS = ["3", "6", "12", "custom"] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
@@ -208,13 +209,7 @@ export const worklistParamsSchema = z.object({
   from: optionalYmd,
   to: optionalYmd,
   view: z.enum(WORKLIST_VIEWS).optional().catch(undefined),
-  q: z
-    .string()
-    .trim()
-    .max(100)
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
+  q: searchText(100),
   sort: z.enum(WORKLIST_SORTS).catch("created").default("created"),
   dir: z.enum(["asc", "desc"]).catch("desc").default("desc"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { refuseUnsafe, searchText, UNSAFE_TEXT_MESSAGE } from "@/lib/forms/text";
 
 /**
  * ABHA identifiers, shared by the add-patient form and the server.
@@ -128,6 +129,7 @@ export function addPatientSchema(defaultSuffix: AbhaSuffix) {
         .string()
         .trim()
         .max(120, "Keep the name under 120 characters.")
+        .refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE)
         .nullish()
         .transform((v) => v ?? null),
     ),
@@ -137,13 +139,7 @@ export type AddPatientInput = z.input<ReturnType<typeof addPatientSchema>>;
 
 /** Patient list: `?q=` (name, ABHA address or number) and `?page=`, from the URL. */
 export const patientSearchSchema = z.object({
-  q: z
-    .string()
-    .trim()
-    .max(100)
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
+  q: searchText(100),
   page: z.coerce.number().int().min(1).max(10_000).catch(1).default(1),
 });
 export type PatientSearch = z.infer<typeof patientSearchSchema>;

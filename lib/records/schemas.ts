@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HI_TYPES } from "@/lib/fhir/hi-type";
+import { searchText } from "@/lib/forms/text";
 
 /** How many timeline items one page shows. */
 export const TIMELINE_PAGE_SIZE = 50;
@@ -8,14 +9,6 @@ export const TIMELINE_PAGE_SIZE = 50;
 export const TIMELINE_TYPE_FILTERS = [...HI_TYPES, "unknown"] as const;
 export type TimelineTypeFilter = (typeof TIMELINE_TYPE_FILTERS)[number];
 
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .transform((v) => (v === "" ? undefined : v))
-    .optional()
-    .catch(undefined);
 
 /** A keyset position: the item's ordering instant (null for undated items), its record and its id. */
 export type TimelineCursor = { dateSort: string | null; recordId: string; id: string };
@@ -60,10 +53,10 @@ const cursorParam = z
 export const timelineFilterSchema = z
   .object({
     type: z.enum(TIMELINE_TYPE_FILTERS).optional().catch(undefined),
-    hip: optionalText(200),
+    hip: searchText(200),
     from: z.iso.date().optional().catch(undefined),
     to: z.iso.date().optional().catch(undefined),
-    q: optionalText(200),
+    q: searchText(200),
     /** Older than this position (the "Older" link). */
     after: cursorParam,
     /** Newer than this position (the "Newer" link). */

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { ROLES } from "@/db/schema";
+import { refuseUnsafe, UNSAFE_TEXT_MESSAGE } from "@/lib/forms/text";
 
 export const roleSchema = z.enum(ROLES, { message: "Choose a role." });
 
 export const createUserSchema = z.object({
-  name: z.string().trim().min(2, "Enter the person's full name.").max(120),
+  name: z.string().trim().min(2, "Enter the person's full name.").max(120).refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE),
   email: z.string().trim().toLowerCase().email("Enter a valid email address."),
   role: roleSchema,
   registrationNumber: z
@@ -12,12 +13,14 @@ export const createUserSchema = z.object({
     .trim()
     .max(64)
     .nullish()
+    .refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE)
     .transform((v) => v || null),
   registrationSystem: z
     .string()
     .trim()
     .max(200)
     .nullish()
+    .refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE)
     .transform((v) => v || null),
 });
 export type CreateUserInput = z.input<typeof createUserSchema>;
