@@ -52,6 +52,9 @@ const BASE64_TEXT = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
  * (fidelius.md §2: the references never do it, one public port does), and anything that is not
  * `{ resourceType: "Bundle", entry: [...] }` is refused with a reason that quotes nothing.
  */
+/** `\\u0000` not itself escaped (an even number of backslashes before it). */
+const JSON_NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/i;
+
 export function parseBundleText(text: string): ({ ok: true } & ParsedBundle) | ParseFailure {
   const stripped = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let value: unknown;
@@ -79,6 +82,11 @@ export function parseBundleText(text: string): ({ ok: true } & ParsedBundle) | P
   const obj = value as Record<string, unknown>;
   if (obj.resourceType !== "Bundle") return { ok: false, reason: "The decrypted content is not a FHIR Bundle." };
   if (!Array.isArray(obj.entry)) return { ok: false, reason: "The FHIR Bundle has no entry array." };
+  // Valid JSON, but PostgreSQL's jsonb cannot hold U+0000: without this check the entry would
+  // fail at insert time on every retry and the facility would never be told why.
+  if (JSON_NUL_ESCAPE.test(source)) {
+    return { ok: false, reason: "The FHIR Bundle contains NUL characters (\\u0000), which cannot be stored; the sending facility must correct the record." };
+  }
   return { ok: true, text: source, bundle: obj, unwrapped };
 }
 

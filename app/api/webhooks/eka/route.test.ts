@@ -248,6 +248,31 @@ describe("POST /api/webhooks/eka: delivery semantics", () => {
     expect(row.status).toBe("done");
     expect(row.lastError).toBe("1 of 3 entries failed");
   });
+
+  it("fails an entry whose bundle holds a \\u0000 at once (jsonb cannot store it), keeps its sibling, and tells EKA", async () => {
+    const seeded = await seedConsent(t.db, { hips: [{ hipId: "HIP-A", careContextIds: ["cc-1", "cc-2"] }] });
+    const push = buildDataPush({
+      keyset: await activeKeyset(t.db),
+      consentId: seeded.consentId!,
+      abhaAddress: seeded.abhaAddress,
+      entries: [
+        { careContextId: "cc-1", text: tinyBundle("Asha Verma", { id: "nul\u0000id" }) },
+        { careContextId: "cc-2", text: tinyBundle("Asha Verma", { id: "fine" }) },
+      ],
+    });
+    expect((await post(push.body)).status).toBe(202);
+    await waitForProcessingIdle();
+    const records = await t.db.select().from(healthRecords).where(eq(healthRecords.transactionId, push.transactionId));
+    expect(records.map((r) => r.careContextId)).toEqual(["cc-2"]);
+    const [report] = reportsFor(push.transactionId);
+    expect(report.status_response).toEqual([
+      { care_context_id: "cc-1", success: false, description: expect.stringMatching(/NUL characters/) },
+      { care_context_id: "cc-2", success: true, description: "Decrypted and stored." },
+    ]);
+    const row = await inboxRow(t.db, push.deliveryId);
+    expect(row.status).toBe("done");
+    expect(row.attempts).toBe(1);
+  });
 });
 
 describe("POST /api/webhooks/eka: refusals", () => {
