@@ -84,7 +84,7 @@ describe("raising a consent request", () => {
     const again = await raise("meera.joshi", { hiTypes: ["OPConsultation", "ImmunizationRecord"], expiryPreset: "90" });
     expect(again).toEqual({ kind: "duplicate", id: first.id });
     // Another clinician asking the same is also pointed at it.
-    await runAs(other, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx" }));
+    await runAs(other, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx" }, "Covering for a colleague on the ward today"));
     expect(await raise("meera.joshi", { hiTypes: ["OPConsultation", "ImmunizationRecord"] }, other)).toEqual({ kind: "duplicate", id: first.id });
     // Different HI types, range or HIP: a new request.
     expect((await raise("meera.joshi", { hiTypes: ["OPConsultation"] })).kind).toBe("created");
@@ -95,7 +95,7 @@ describe("raising a consent request", () => {
 
   it("blocks a clinician without a registration number, with a clear message", async () => {
     const noReg = await createActor(t.db, "clinician", { registrationNumber: null });
-    await runAs(noReg, () => findOrAddPatient({ abhaAddress: "rohan.pillai@sbx" }));
+    await runAs(noReg, () => findOrAddPatient({ abhaAddress: "rohan.pillai@sbx" }, "Covering for a colleague on the ward today"));
     const err = await raise("rohan.pillai", {}, noReg).catch((e) => e);
     expect(err).toBeInstanceOf(ConsentRequestError);
     expect(err.message).toMatch(/no medical registration number/);

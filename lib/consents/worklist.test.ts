@@ -56,7 +56,7 @@ beforeAll(async () => {
   ] as const) {
     pid[who] = (await runAs(drA, () => findOrAddPatient({ abhaAddress: `${who}.test@sbx`, name }))).id;
   }
-  await runAs(drB, () => findOrAddPatient({ abhaAddress: "sita.test@sbx" }));
+  await runAs(drB, () => findOrAddPatient({ abhaAddress: "sita.test@sbx" }, "Covering for a colleague on the ward today"));
   pid.hidden = (await runAs(outsider, () => findOrAddPatient({ abhaAddress: "hidden.one@sbx" }))).id;
 
   const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * H);

@@ -1,15 +1,15 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { getDb } from "@/db";
 import { patientAccess, patients } from "@/db/schema";
 import { audit } from "@/lib/audit";
 import { requireRole } from "@/lib/auth/session";
 import { env } from "@/lib/env";
-import { addPatientSchema, type AbhaSuffix, type AddPatientInput } from "./schemas";
+import { accessReasonSchema, addPatientSchema, type AbhaSuffix, type AddPatientInput } from "./schemas";
 
 export class PatientError extends Error {
   constructor(
-    public readonly code: "abha_number_conflict",
+    public readonly code: "abha_number_conflict" | "access_reason_required",
     message: string,
     public readonly field?: string,
   ) {
@@ -38,11 +38,28 @@ export type FindOrAddResult = { id: string; abhaAddress: string; created: boolea
  * care relationship). Nothing is asked of ABDM here: whether the address exists is learnt when a
  * consent request is raised. Audited as `patient.added` or `patient.access_granted`.
  */
-export async function findOrAddPatient(input: AddPatientInput): Promise<FindOrAddResult> {
+export async function findOrAddPatient(input: AddPatientInput, accessReason?: string): Promise<FindOrAddResult> {
   const actor = await requireRole("clinician");
   const data = addPatientSchemaForDeployment().parse(input);
+  const reason = accessReasonSchema.safeParse(accessReason ?? "");
   const db = await getDb();
   return db.transaction(async (tx) => {
+    // Joining the care of a patient other clinicians already hold is a deliberate, justified act:
+    // knowing an ABHA address (often guessable) must not be enough to read someone's records.
+    const [known] = await tx
+      .select({ id: patients.id, mine: patientAccess.userId })
+      .from(patients)
+      .leftJoin(patientAccess, and(eq(patientAccess.patientId, patients.id), eq(patientAccess.userId, actor.id)))
+      .where(eq(patients.abhaAddress, data.abhaAddress));
+    if (known && !known.mine && !reason.success) {
+      throw new PatientError(
+        "access_reason_required",
+        accessReason
+          ? reason.error!.issues[0].message
+          : "This patient is already under the care of other clinicians here. To see their consents and records, say why you need access; it is recorded in the audit log.",
+        "accessReason",
+      );
+    }
     const inserted = await tx
       .insert(patients)
       .values({ abhaAddress: data.abhaAddress, abhaNumber: data.abhaNumber, name: data.name, createdBy: actor.id })
@@ -80,20 +97,11 @@ export async function findOrAddPatient(input: AddPatientInput): Promise<FindOrAd
           targetType: "patient",
           targetId: patient.id,
           patientId: patient.id,
+          details: !created && reason.success ? { reason: reason.data } : undefined,
         },
         tx,
       );
     }
     return { id: patient.id, abhaAddress: patient.abhaAddress, created, accessGranted };
   });
-}
-
-/** Remembers when this clinician last opened the patient (sorts "recent" and shows on the list). */
-export async function recordPatientVisit(patientId: string): Promise<void> {
-  const actor = await requireRole("clinician");
-  const db = await getDb();
-  await db
-    .update(patientAccess)
-    .set({ lastVisitedAt: sql`now()` })
-    .where(and(eq(patientAccess.patientId, patientId), eq(patientAccess.userId, actor.id)));
 }

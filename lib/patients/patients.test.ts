@@ -48,20 +48,36 @@ describe("findOrAddPatient", () => {
 
   it("another clinician finding the patient gets access of their own (audited), and fills blanks only", async () => {
     const mine = await runAs(drA, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx" }));
-    const theirs = await runAs(drB, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx", abhaNumber: "91-0000-1111-0003", name: "Meera Joshi" }));
+    const theirs = await runAs(drB, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx", abhaNumber: "91-0000-1111-0003", name: "Meera Joshi" }, "Covering for a colleague on the ward today"));
     expect(theirs).toMatchObject({ id: mine.id, created: false, accessGranted: true });
     const [p] = await t.db.select().from(patients).where(eq(patients.id, mine.id));
     expect(p).toMatchObject({ abhaNumber: "91-0000-1111-0003", name: "Meera Joshi" });
-    await runAs(drB, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx", name: "Someone Else" }));
+    await runAs(drB, () => findOrAddPatient({ abhaAddress: "meera.joshi@sbx", name: "Someone Else" }, "Covering for a colleague on the ward today"));
     const [after] = await t.db.select().from(patients).where(eq(patients.id, mine.id));
     expect(after!.name).toBe("Meera Joshi");
     const granted = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, mine.id), eq(auditEvents.action, "patient.access_granted")));
     expect(granted.map((e) => e.actorId)).toEqual([drB.id]);
   });
 
+  it("knowing a patient's ABHA address is not enough: joining their care needs a reason, which is audited", async () => {
+    const mine = await runAs(drA, () => findOrAddPatient({ abhaAddress: "guessable.name@sbx" }));
+    const refused = await runAs(drB, () => findOrAddPatient({ abhaAddress: "guessable.name@sbx" })).catch((e) => e);
+    expect(refused).toMatchObject({ code: "access_reason_required", field: "accessReason" });
+    const short = await runAs(drB, () => findOrAddPatient({ abhaAddress: "guessable.name@sbx" }, "because")).catch((e) => e);
+    expect(short).toMatchObject({ code: "access_reason_required" });
+    expect(short.message).toMatch(/at least 10 characters/);
+    const access = await t.db.select().from(patientAccess).where(eq(patientAccess.patientId, mine.id));
+    expect(access.map((a) => a.userId)).toEqual([drA.id]);
+    await runAs(drB, () => findOrAddPatient({ abhaAddress: "guessable.name@sbx" }, "Admitted under my care in the ED"));
+    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, mine.id), eq(auditEvents.action, "patient.access_granted")));
+    expect(event.details).toEqual({ reason: "Admitted under my care in the ED" });
+    // The clinician who added the patient is never asked.
+    await expect(runAs(drA, () => findOrAddPatient({ abhaAddress: "guessable.name@sbx" }))).resolves.toMatchObject({ id: mine.id });
+  });
+
   it("refuses an ABHA number that contradicts the one on record", async () => {
     await runAs(drA, () => findOrAddPatient({ abhaAddress: "devika.sen@sbx", abhaNumber: "91-0000-1111-0004" }));
-    const err = await runAs(drB, () => findOrAddPatient({ abhaAddress: "devika.sen@sbx", abhaNumber: "91-0000-1111-9999" })).catch((e) => e);
+    const err = await runAs(drB, () => findOrAddPatient({ abhaAddress: "devika.sen@sbx", abhaNumber: "91-0000-1111-9999" }, "Covering for a colleague on the ward today")).catch((e) => e);
     expect(err).toBeInstanceOf(PatientError);
     expect(err.message).toMatch(/different ABHA number \(ending 0004\)/);
     // Nothing was granted by the refused call.
@@ -84,8 +100,8 @@ describe("listPatients / getPatient", () => {
   it("lists only the clinician's own patients, newest activity first", async () => {
     const a = await runAs(drA, () => listPatients());
     const b = await runAs(drB, () => listPatients());
-    expect(a.rows.map((r) => r.abhaAddress).sort()).toEqual(["asha.verma@sbx", "devika.sen@sbx", "kabir.nair@sbx", "meera.joshi@sbx"]);
-    expect(b.rows.map((r) => r.abhaAddress)).toEqual(["meera.joshi@sbx"]);
+    expect(a.rows.map((r) => r.abhaAddress).sort()).toEqual(["asha.verma@sbx", "devika.sen@sbx", "guessable.name@sbx", "kabir.nair@sbx", "meera.joshi@sbx"]);
+    expect(b.rows.map((r) => r.abhaAddress).sort()).toEqual(["guessable.name@sbx", "meera.joshi@sbx"]);
     const times = a.rows.map((r) => r.lastActivityAt);
     expect([...times].sort().reverse()).toEqual(times);
   });

@@ -137,6 +137,14 @@ export function addPatientSchema(defaultSuffix: AbhaSuffix) {
 }
 export type AddPatientInput = z.input<ReturnType<typeof addPatientSchema>>;
 
+/** Why a clinician joins the care of a patient others already hold (kept in the audit log). */
+export const accessReasonSchema = z
+  .string()
+  .trim()
+  .min(10, "Give a reason of at least 10 characters, e.g. “Admitted under my care in the emergency department”.")
+  .max(300, "Keep the reason under 300 characters.")
+  .refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE);
+
 /** Patient list: `?q=` (name, ABHA address or number) and `?page=`, from the URL. */
 export const patientSearchSchema = z.object({
   q: searchText(100),

@@ -14,7 +14,7 @@ export async function addPatientAction(_prev: ActionState, form: FormData): Prom
   if (!parsed.success) return fromZodError(parsed.error);
   let id: string;
   try {
-    id = (await findOrAddPatient(input)).id;
+    id = (await findOrAddPatient(input, text(form.get("accessReason")) || undefined)).id;
   } catch (err) {
     if (err instanceof PatientError) return { status: "error", message: err.message, fieldErrors: err.field ? { [err.field]: [err.message] } : undefined };
     throw err;

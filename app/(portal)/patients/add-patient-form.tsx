@@ -10,16 +10,18 @@ const idle: ActionState = { status: "idle" };
 export function AddPatientForm({ defaultSuffix }: { defaultSuffix: "sbx" | "abdm" }) {
   const [state, action, pending] = useActionState(addPatientAction, idle);
   // Controlled fields: the values survive a refused submission (React resets uncontrolled ones).
-  const [values, setValues] = useState({ abhaAddress: "", abhaNumber: "", name: "" });
+  const [values, setValues] = useState({ abhaAddress: "", abhaNumber: "", name: "", accessReason: "" });
   const errors = state.status === "error" ? (state.fieldErrors ?? {}) : {};
-  const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => setValues((v) => ({ ...v, [k]: e.target.value }));
+  const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setValues((v) => ({ ...v, [k]: e.target.value }));
 
   return (
     <section aria-labelledby="add-patient-heading" className="rounded-lg border border-slate-200 bg-white p-4">
       <h2 id="add-patient-heading" className="text-base font-semibold text-slate-900">
         Find or add a patient
       </h2>
-      <p className="mt-1 text-sm text-slate-600">By ABHA address. If the patient is already known, you are given access to them.</p>
+      <p className="mt-1 text-sm text-slate-600">
+        By ABHA address. A patient already under other clinicians&apos; care can be opened with a reason, which is audited.
+      </p>
       <form
         noValidate
         // Before hydration the browser posts the server action itself (never a GET with the ABHA address in the URL).
@@ -60,6 +62,24 @@ export function AddPatientForm({ defaultSuffix }: { defaultSuffix: "sbx" | "abdm
           errors={errors.name}
           autoComplete="off"
         />
+        {(errors.accessReason || values.accessReason) && (
+          <div>
+            <label htmlFor="accessReason" className="block text-sm font-medium text-slate-800">
+              Reason for access
+            </label>
+            <textarea
+              id="accessReason"
+              name="accessReason"
+              rows={2}
+              value={values.accessReason}
+              onChange={set("accessReason")}
+              aria-invalid={errors.accessReason ? true : undefined}
+              aria-describedby={errors.accessReason ? "accessReason-error" : undefined}
+              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm aria-invalid:border-red-600"
+            />
+            <FieldError id="accessReason-error" errors={errors.accessReason} />
+          </div>
+        )}
         <button
           type="submit"
           disabled={pending}
