@@ -25,7 +25,9 @@ export const EXPIRING_WITHIN_MS = 48 * 3_600_000;
 export const REQUEST_AGAIN_STATUSES: ConsentStatus[] = ["DENIED", "EXPIRED", "REVOKED", "FAILED"];
 
 const effectiveExpiry = sql<Date>`coalesce(${consentRequests.grantedExpiresAt}, ${consentRequests.expiresAt})`;
+// Only a live grant has records to read: those of a revoked or expired consent are purged.
 const unread = and(
+  eq(consentRequests.status, "GRANTED"),
   isNotNull(consentRequests.lastRecordAt),
   or(isNull(consentRequests.recordsViewedAt), lt(consentRequests.recordsViewedAt, consentRequests.lastRecordAt)),
 )!;
@@ -154,7 +156,7 @@ export async function listWorklist(search: Record<string, unknown>, now = new Da
       status: req.status,
       rawStatus: req.rawStatus,
       expiresAt: (req.grantedExpiresAt ?? req.expiresAt).toISOString(),
-      unread: Boolean(req.lastRecordAt && (!req.recordsViewedAt || req.recordsViewedAt < req.lastRecordAt)),
+      unread: Boolean(req.status === "GRANTED" && req.lastRecordAt && (!req.recordsViewedAt || req.recordsViewedAt < req.lastRecordAt)),
     })),
     total: Number(total),
     params,

@@ -184,6 +184,17 @@ describe("getConsentDetail", () => {
 });
 
 describe("records viewed and request again", () => {
+  it("a revoked consent's purged records are not 'arrived and unread'", async () => {
+    await t.db.update(consentRequests).set({ status: "REVOKED" }).where(eq(consentRequests.id, ids.granted!));
+    try {
+      expect((await list(drA)).counters.unread).toBe(0);
+      expect(keysOf((await list(drA, { view: "unread" })).rows)).toEqual([]);
+      expect((await list(drA)).rows.find((r) => r.id === ids.granted)?.unread).toBe(false);
+    } finally {
+      await t.db.update(consentRequests).set({ status: "GRANTED" }).where(eq(consentRequests.id, ids.granted!));
+    }
+  });
+
   it("opening the consent marks its records read; the unread counter drops", async () => {
     expect((await list(drA)).counters.unread).toBe(1);
     await runAs(drA, () => markRecordsViewed(ids.granted!));

@@ -24,6 +24,15 @@ describe("user administration", () => {
     expect(audits.map((a) => a.action)).toEqual(["user.created"]);
   });
 
+  it("a clinician cannot be created without a registration number (consent requests need it)", async () => {
+    const admin = await createActor(t.db, "admin");
+    await expect(runAs(admin, () => createUser({ name: "Dr No Reg", email: "noreg@h.in", role: "clinician" }))).rejects.toThrow(
+      /registration number/,
+    );
+    const rows = await t.db.select().from(users).where(eq(users.email, "noreg@h.in"));
+    expect(rows).toHaveLength(0);
+  });
+
   it("refuses a duplicate email", async () => {
     const admin = await createActor(t.db, "admin");
     await runAs(admin, () => createUser({ name: "One", email: "dup@h.in", role: "auditor" }));

@@ -22,6 +22,12 @@ export const createUserSchema = z.object({
     .nullish()
     .refine(refuseUnsafe, UNSAFE_TEXT_MESSAGE)
     .transform((v) => v || null),
+}).superRefine((v, ctx) => {
+  // ABDM consent requests name the requester by registration number: without it a clinician
+  // could not raise any, and admins cannot add it later from this page.
+  if (v.role === "clinician" && !v.registrationNumber) {
+    ctx.addIssue({ code: "custom", path: ["registrationNumber"], message: "Clinicians need a registration number (it is sent with their consent requests)." });
+  }
 });
 export type CreateUserInput = z.input<typeof createUserSchema>;
 

@@ -63,6 +63,12 @@ test.describe("sign-in and roles", () => {
     await page.getByLabel("Full name").fill(name);
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Add user" }).click();
+    // A clinician needs a registration number: the form says so and keeps what was typed.
+    await expect(page.getByText("Clinicians need a registration number")).toBeVisible();
+    await page.getByLabel("Full name").fill(name);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Registration number (for consent requests)").fill("KA-99001");
+    await page.getByRole("button", { name: "Add user" }).click();
     const password = await page.locator("code").first().textContent();
     expect(password).toMatch(/^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/);
     await page.getByRole("button", { name: `Disable ${name}` }).click();

@@ -29,7 +29,7 @@ export default async function SignInPage({
         </div>
         {cfg.mode === "demo" && (
           <p className="mt-4 text-center text-sm text-slate-600">
-            Demo mode: the demo logins were printed in the console by <code>npm start</code>.
+            Demo mode: the demo logins were printed by <code>npm start</code> and are kept in <code>.data/demo-logins.json</code>.
           </p>
         )}
       </div>
