@@ -10,7 +10,7 @@ import { ConsentRequestError, createConsentRequest, pokeConsent } from "./mutati
 import { purgeArtefactData } from "./purge";
 import { ConsentNotYetKnownError, handleConsentUpdateEvent, refreshConsent, STALE_INITIATING_MS } from "./refresh";
 import { consentFormDefaults, type ConsentFormValues } from "./schemas";
-import { startConsentTestRig, type ConsentTestRig } from "./test-sandbox";
+import { startConsentTestRig, type ConsentTestRig } from "@/tests/helpers/consent-sandbox";
 
 const t = setupTestDb();
 let rig: ConsentTestRig;

@@ -8,7 +8,7 @@ import { setupTestDb } from "@/tests/helpers/db";
 import { createConsentRequest } from "./mutations";
 import { claimDueConsents, nextPollDelayMs, sweepConsents } from "./poller";
 import { consentFormDefaults } from "./schemas";
-import { startConsentTestRig, type ConsentTestRig } from "./test-sandbox";
+import { startConsentTestRig, type ConsentTestRig } from "@/tests/helpers/consent-sandbox";
 
 const t = setupTestDb();
 let rig: ConsentTestRig;

@@ -8,7 +8,6 @@ import os from "node:os";
 import path from "node:path";
 import { resetEkaClientForTests } from "@/lib/eka";
 import { resetEnvForTests } from "@/lib/env";
-// eslint-disable-next-line no-restricted-imports -- test support only: starts the stand-in in-process
 import { startReceiver, startTestSandbox, TEST_CLIENT, type Receiver, type TestSandbox } from "@/sandbox/testing";
 
 export type ConsentTestRig = {
