@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Pager } from "@/components/pager";
 import { EmptyState, PageHeader } from "@/components/page-header";
 import { listAuditEvents, auditFilterSchema } from "@/lib/audit/queries";
 import { requireRole } from "@/lib/auth/session";
@@ -88,21 +89,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </table>
         </div>
       )}
-      <nav aria-label="Pagination" className="mt-3 flex items-center gap-3 text-sm">
-        <span>
-          Page {filter.page} of {pages} · {total} events
-        </span>
-        {filter.page > 1 && (
-          <Link href={link(filter.page - 1)} className="text-brand-700 underline">
-            Previous
-          </Link>
-        )}
-        {filter.page < pages && (
-          <Link href={link(filter.page + 1)} className="text-brand-700 underline">
-            Next
-          </Link>
-        )}
-      </nav>
+      <Pager page={filter.page} pages={pages} total={total} noun="events" href={link} />
     </>
   );
 }
